@@ -1,0 +1,130 @@
+"""The language catalog: TOML definitions in ``languages/``, loadable by name everywhere.
+
+A language file has a ``description``, optionally ``max_states``, exactly one definition table
+(``[regex]``, ``[dfa]``, ``[random_dfa]`` or ``[random_regex]``) and optionally ``[policy]``::
+
+    description = "Tomita 4: no three consecutive 0s"
+    [regex]
+    regex = "(1|01|001)*(0|00)?"
+    alphabet = "01"
+    [policy]
+    name = "walk"
+    p_stop = 0.2
+
+Besides catalog names, :func:`load_language_config` accepts a path to such a file, ``regex:PATTERN``
+and ``dfa:n=8,t=14,f=3,k=2,seed=0`` (random-DFA targets).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import regscale
+from regscale.automata.random_dfa import RandomDFASpec
+from regscale.config_io import from_mapping, read_toml
+from regscale.errors import ConfigError, UnknownNameError
+from regscale.sources.policies import PolicyConfig
+from regscale.sources.regular_language import (
+    ExplicitDFASpec,
+    LanguageConfig,
+    LanguageSpec,
+    RandomRegexSpec,
+    RegexSpec,
+)
+
+_SPEC_TABLES: dict[str, type[Any]] = {
+    "regex": RegexSpec,
+    "dfa": ExplicitDFASpec,
+    "random_dfa": RandomDFASpec,
+    "random_regex": RandomRegexSpec,
+}
+_TOP_KEYS = {"description", "max_states", "policy", *_SPEC_TABLES}
+_DFA_KEYS = {"n": "states", "t": "transitions", "f": "accepting", "k": "alphabet_size",
+             "seed": "seed"}
+
+
+def catalog_dir(kind: str) -> Path:
+    """Folder of the shipped TOML files of ``kind`` (``languages`` or ``experiments``).
+
+    An installed wheel carries them in ``regscale/_catalog``; a source checkout has them at the
+    repository root.
+    """
+    package = Path(regscale.__file__).parent
+    for candidate in (package / "_catalog" / kind, package.parent / kind):
+        if candidate.is_dir():
+            return candidate
+    raise ConfigError(f"the regscale catalog folder '{kind}' is missing from the installation")
+
+
+def language_names() -> list[str]:
+    """Names of the catalog languages."""
+    return sorted(p.stem for p in catalog_dir("languages").glob("*.toml"))
+
+
+def load_language_config(name: str, *, policy: PolicyConfig | None = None) -> LanguageConfig:
+    """Resolve a catalog name, TOML path, ``regex:...`` or ``dfa:...`` to a config.
+
+    Parameters
+    ----------
+    name
+        What to load (module docstring).
+    policy
+        Replaces the language's own policy when given.
+
+    Raises
+    ------
+    UnknownNameError
+        Not a catalog name, file, ``regex:`` or ``dfa:`` spec.
+    ConfigError
+        A malformed file or spec.
+    """
+    if name.startswith("regex:"):
+        config = LanguageConfig(name=name, spec=RegexSpec(regex=name[len("regex:"):]))
+    elif name.startswith("dfa:"):
+        config = LanguageConfig(name=name, spec=_parse_dfa_targets(name[len("dfa:"):]))
+    else:
+        path = Path(name)
+        if path.suffix != ".toml":
+            path = catalog_dir("languages") / f"{name}.toml"
+            if not path.is_file():
+                raise UnknownNameError(
+                    f"unknown language {name!r}; catalog: {', '.join(language_names())} "
+                    "(or give a .toml path, regex:PATTERN or dfa:n=..,t=..,f=..,k=..)"
+                )
+        config = language_config_from_toml(read_toml(path), name=path.stem, where=str(path))
+    return config if policy is None else dataclasses.replace(config, policy=policy)
+
+
+def language_config_from_toml(table: dict[str, Any], *, name: str, where: str) -> LanguageConfig:
+    """Build a :class:`LanguageConfig` from a parsed language file."""
+    unknown = sorted(set(table) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown key(s) {unknown} in {where}; known: {sorted(_TOP_KEYS)}")
+    specs = [k for k in _SPEC_TABLES if k in table]
+    if len(specs) != 1:
+        raise ConfigError(f"{where} needs exactly one of [{'], ['.join(_SPEC_TABLES)}]")
+    kind = specs[0]
+    spec: LanguageSpec = from_mapping(_SPEC_TABLES[kind], table[kind], f"{where} [{kind}]")
+    policy = from_mapping(PolicyConfig, table.get("policy", {}), f"{where} [policy]")
+    extras = {k: table[k] for k in ("description", "max_states") if k in table}
+    try:
+        return LanguageConfig(name=name, spec=spec, policy=policy, **extras)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _parse_dfa_targets(text: str) -> RandomDFASpec:
+    values: dict[str, int] = {}
+    for part in filter(None, text.split(",")):
+        key, _, value = part.partition("=")
+        if key.strip() not in _DFA_KEYS or not value.strip().lstrip("-").isdigit():
+            raise ConfigError(
+                f"bad random-DFA spec 'dfa:{text}': expected dfa:n=8,t=14,f=3,k=2[,seed=0]"
+            )
+        values[_DFA_KEYS[key.strip()]] = int(value)
+    missing = {"states", "transitions", "accepting", "alphabet_size"} - set(values)
+    if missing:
+        raise ConfigError(f"random-DFA spec 'dfa:{text}' lacks {sorted(missing)}")
+    return RandomDFASpec(**values)

@@ -1,0 +1,45 @@
+"""The click group; bad input (:class:`~regscale.errors.RegscaleError`) exits 1 with one line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from regscale import __version__
+from regscale.errors import RegscaleError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RegscaleError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="regscale")
+def cli() -> None:
+    """regscale: scaling laws in the complexity of the data.
+
+    \b
+    Try:
+      regscale gen --regex 'a*b' -n 5
+      regscale inspect --language tomita3 --png tomita3.png
+    """
+
+
+def _register() -> None:
+    from regscale.cli import gen, inspect
+
+    for module in (gen, inspect):
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point."""
+    cli()

@@ -1,0 +1,52 @@
+"""``regscale inspect``: complexity measures, exact entropy, and drawings of the minimal DFA."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from regscale.automata.render import save_png, to_dot
+from regscale.cli.language_options import NAMES, language_from_options, language_options
+from regscale.sources.regular_language import RegularLanguage
+
+
+@click.command("inspect")
+@language_options
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a drawing of the minimal DFA.")
+@click.option("--dot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the minimal DFA as Graphviz DOT.")
+@click.option("--json", "as_json", is_flag=True, help="Print the measures as one JSON object.")
+def command(png: Path | None, dot: Path | None, as_json: bool, **options: Any) -> None:
+    """Print a language's complexity measures and exact entropy rate.
+
+    Regex syntax: symbols [A-Za-z0-9], concatenation, |, *, +, ?, {m}, {m,}, {m,n},
+    groups (), classes [abc] [a-c]; meaning as Python's re.fullmatch.
+
+    \b
+    Examples:
+      regscale inspect --regex '(a|b)*a(a|b){3}'
+      regscale inspect --language tomita3 --png tomita3.png --dot tomita3.dot
+    """
+    language = RegularLanguage.build(language_from_options({k: options[k] for k in NAMES}))
+    measures: dict[str, Any] = {"language": language.name, "policy": language.config.policy.name}
+    if (regex := language.regex()) is not None:
+        measures["regex"] = regex
+    measures["alphabet"] = "".join(language.dfa.alphabet)
+    measures.update(language.complexity.as_dict())
+    if as_json:
+        click.echo(json.dumps(measures))
+    else:
+        width = max(map(len, measures))
+        for key, value in measures.items():
+            shown = f"{value:.6f}" if isinstance(value, float) else value
+            click.echo(f"{key:<{width}}  {shown}")
+    if dot is not None:
+        dot.write_text(to_dot(language.dfa, language.name))
+        click.echo(f"wrote {dot}")
+    if png is not None:
+        save_png(language.dfa, png, title=f"{language.name}: {language.dfa.n_states} states")
+        click.echo(f"wrote {png}")
