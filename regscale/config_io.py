@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
+
+import tomllib
 
 from regscale.errors import ConfigError, RegscaleError
 

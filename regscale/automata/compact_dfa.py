@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from automata.fa.dfa import DFA
@@ -133,9 +134,9 @@ class CompactDFA:
     @classmethod
     def from_transition_map(
         cls,
-        transitions: Mapping[Hashable, Mapping[str, Hashable]],
+        transitions: Mapping[Any, Mapping[str, Any]],
         initial: Hashable,
-        final: frozenset[Hashable],
+        final: frozenset[Any],
         alphabet: tuple[str, ...],
     ) -> CompactDFA:
         """Trim ``{state: {symbol: next}}`` to live states and number them breadth-first."""
@@ -165,7 +166,7 @@ class CompactDFA:
 
 
 def _co_reachable(
-    transitions: Mapping[Hashable, Mapping[str, Hashable]], final: frozenset[Hashable]
+    transitions: Mapping[Any, Mapping[str, Any]], final: frozenset[Any]
 ) -> set[Hashable]:
     reverse: dict[Hashable, list[Hashable]] = {}
     for state, row in transitions.items():

@@ -28,8 +28,13 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from regscale.errors import ConfigError
+
 SEP = 0
 """The separator token id."""
+
+MAX_MEAN_TOKENS_PER_STRING = 1e6
+"""Sources whose strings would be longer than this on average are rejected."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,12 +92,21 @@ class ProbabilisticAutomaton:
         )
         system = (sp.identity(self.n_hidden, format="csr") - q).T.tocsc()
         visits = np.asarray(spla.spsolve(system, self.initial), dtype=np.float64)
-        return np.clip(visits, 0.0, None)
+        total = float(visits.sum())
+        if not np.isfinite(total) or total > MAX_MEAN_TOKENS_PER_STRING:
+            raise ConfigError(
+                f"strings of this source would average {total:.3g} tokens (limit "
+                f"{MAX_MEAN_TOKENS_PER_STRING:.0g}); raise p_stop or the concentration"
+            )
+        clipped: np.ndarray = np.clip(visits, 0.0, None)
+        return clipped
 
     @cached_property
     def stationary(self) -> np.ndarray:
         """``float64[H]``: stationary distribution of the hidden chain with resets."""
-        return self.expected_visits / self.expected_visits.sum()
+        visits = self.expected_visits
+        stationary: np.ndarray = visits / visits.sum()
+        return stationary
 
     @property
     def mean_string_length(self) -> float:

@@ -41,13 +41,13 @@ class BayesFilter:
     ) -> None:
         self.automaton = automaton
         self.device = torch.device(device)
-        as_t = lambda a, dt: torch.tensor(a, dtype=dt, device=self.device)  # noqa: E731
-        self._probs_t = as_t(automaton.probs.T.copy(), torch.float64)  # [V, H]
-        nxt = automaton.next_state.T.copy()  # [V, H]
-        self._moves = as_t(nxt >= 0, torch.float64)
-        self._next_t = as_t(nxt.clip(min=0), torch.long)
-        self._initial = as_t(automaton.initial, torch.float64)
-        self._stationary = as_t(automaton.stationary, torch.float64)
+        f64 = torch.float64
+        self._probs_t = torch.tensor(automaton.probs.T, dtype=f64, device=self.device)  # [V, H]
+        nxt = automaton.next_state.T  # [V, H]
+        self._moves = torch.tensor(nxt >= 0, dtype=f64, device=self.device)
+        self._next_t = torch.tensor(nxt.clip(min=0), dtype=torch.long, device=self.device)
+        self._initial = torch.tensor(automaton.initial, dtype=f64, device=self.device)
+        self._stationary = torch.tensor(automaton.stationary, dtype=f64, device=self.device)
         # allowed[h, x]: token x keeps the DFA state of h live.
         q = automaton.dfa_state
         allowed = torch.zeros((automaton.n_hidden, automaton.vocab_size), dtype=torch.float64)

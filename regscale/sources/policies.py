@@ -11,7 +11,8 @@
 ``dirichlet``
     Per state, weights over the live actions (live symbols, and SEP where q accepts) drawn from
     a symmetric Dirichlet(``concentration``) with ``seed``: low concentration, low entropy,
-    independent of the DFA's shape. Hidden state = q.
+    independent of the DFA's shape. Each allowed action keeps at least ``DIRICHLET_FLOOR``
+    probability (then rows are renormalised), so strings end in reasonable time. Hidden state = q.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ import numpy as np
 from regscale.automata.compact_dfa import DEAD, CompactDFA
 from regscale.errors import ConfigError, EmptyLanguageError, UnknownNameError
 from regscale.sources.automaton import SEP, ProbabilisticAutomaton
+
+DIRICHLET_FLOOR = 1e-3
+"""Smallest probability of an allowed action under ``dirichlet``."""
 
 MAX_LENGTH_LIMIT = 4096
 """Largest ``max_length`` for ``uniform_length`` (hidden states grow with it)."""
@@ -91,7 +95,9 @@ def dirichlet(dfa: CompactDFA, config: PolicyConfig) -> ProbabilisticAutomaton:
     rng = np.random.default_rng(config.seed)
     # Gamma draws normalised per row are Dirichlet over the allowed actions.
     gamma = rng.gamma(config.concentration, size=allowed.shape)
-    weights = np.where(allowed, np.maximum(gamma, 1e-300), 0.0)
+    weights = np.where(allowed, gamma, 0.0)
+    weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-300)
+    weights = np.where(allowed, np.maximum(weights, DIRICHLET_FLOOR), 0.0)
     return _state_policy(dfa, weights)
 
 

@@ -1,0 +1,64 @@
+"""The language catalog: every entry loads, named languages match independent predicates."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from regscale.catalog import language_names, load_language_config
+from regscale.errors import ConfigError, UnknownNameError
+from regscale.sources.regular_language import RegularLanguage
+from tests.fixtures import PREDICATES
+
+REQUIRED = {f"tomita{i}" for i in range(1, 8)} | {"parity", "a_star_b", "ab_star",
+                                                   "count_mod3", "random_n8"}
+
+
+def test_catalog_has_the_required_languages() -> None:
+    assert set(language_names()) >= REQUIRED
+
+
+@pytest.mark.parametrize("name", language_names())
+def test_every_catalog_language_builds(name: str) -> None:
+    language = RegularLanguage.build(load_language_config(name))
+    assert language.dfa.n_states >= 1
+    assert language.automaton.entropy_rate_bits >= 0
+
+
+@pytest.mark.parametrize("name", sorted(set(PREDICATES) - {"last_a_12"}))
+def test_catalog_languages_match_their_predicates(name: str) -> None:
+    language = RegularLanguage.build(load_language_config(name))
+    alphabet = "".join(language.dfa.alphabet)
+    for n in range(11):
+        for word in map("".join, itertools.product(alphabet, repeat=n)):
+            assert language.dfa.accepts(word) == PREDICATES[name](word), (name, word)
+
+
+def test_regex_and_dfa_specs_by_name() -> None:
+    assert load_language_config("regex:a*b").spec == load_language_config("a_star_b").spec
+    config = load_language_config("dfa:n=8,t=14,f=3,k=2,seed=4")
+    assert RegularLanguage.build(config).dfa.n_states == 8
+
+
+def test_unknown_name_lists_the_catalog() -> None:
+    with pytest.raises(UnknownNameError, match="tomita3"):
+        load_language_config("tomita99")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [('description = "x"\n[regex]\nregex = "a"\nbogus = 1\n', "unknown key"),
+     ('[regex]\nregex = "a"\n[dfa]\nalphabet = "a"\n', "exactly one"),
+     ('[regex\nregex = "a"\n', "invalid TOML"),
+     ('[regex]\nregex = "a"\n[policy]\nname = "nope"\n', "unknown sampling policy"),
+     ('[random_dfa]\nstates = 2\ntransitions = 9\naccepting = 1\nalphabet_size = 2\n',
+      "impossible"),
+     ('[dfa]\nalphabet = "ab"\ntransitions = [[0]]\naccepting = [0]\n', "rows of 2")],
+)
+def test_bad_language_files(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises((ConfigError, UnknownNameError), match=message):
+        load_language_config(str(path))

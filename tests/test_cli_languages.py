@@ -1,0 +1,78 @@
+"""`regscale gen` and `regscale inspect`, including bad input: one line, non-zero, no traceback."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from regscale.cli import cli
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_gen_prints_strings_of_the_language() -> None:
+    code, out = run("gen", "--regex", "a*b", "-n", "25", "--seed", "3")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 25 and all(re.fullmatch("a*b", w) for w in lines)
+    assert run("gen", "--regex", "a*b", "-n", "25", "--seed", "3")[1] == out
+
+
+def test_gen_jsonl_with_policy_and_random_dfa() -> None:
+    code, out = run("gen", "--states", "6", "--transitions", "9", "--accepting", "2",
+                    "--alphabet-size", "2", "--policy", "uniform_length", "--max-length", "7",
+                    "--format", "jsonl", "-n", "5")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 5 and all(1 <= r["length"] <= 7 for r in rows)
+
+
+def test_inspect_prints_measures_and_writes_drawings(tmp_path: Path) -> None:
+    png, dot = tmp_path / "t3.png", tmp_path / "t3.dot"
+    code, out = run("inspect", "--language", "tomita3", "--png", str(png), "--dot", str(dot))
+    assert code == 0 and "entropy_rate_bits" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert dot.read_text().count("->") == 1 + 7  # start arrow + 7 transitions, no two parallel
+    code, out = run("inspect", "--regex", "(a|b)*", "--json")
+    assert json.loads(out)["entropy_rate_bits"] == pytest.approx(1.5219280948873621)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--regex", "(ab"], "invalid regex '(ab' at position 0"),
+     (["--regex", "a.b"], "unsupported regex syntax"),
+     (["--regex", "(a|b)*a(a|b){20}"], "state limit"),
+     (["--language", "nope"], "unknown language 'nope'"),
+     (["--states", "3", "--transitions", "9", "--accepting", "1", "--alphabet-size", "2"],
+      "impossible random-DFA targets"),
+     (["--regex", "ab", "--policy", "uniform_length", "--min-length", "5"], "no words"),
+     ([], "give exactly one of"),
+     (["--regex", "a", "--p-stop", "0"], "p_stop")],
+)
+def test_bad_input_is_one_clear_line(args: list[str], message: str) -> None:
+    code, out = run("gen", *args)
+    assert code != 0
+    assert message in out
+    assert "Traceback" not in out and len(out.strip().splitlines()) == 1
+
+
+def test_installed_entry_point_reports_errors_without_traceback() -> None:
+    proc = subprocess.run([sys.executable, "-m", "regscale", "gen", "--regex", "a)"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "Error: invalid regex 'a)' at position 1: unmatched ')'"
+
+
+def test_help_shows_examples() -> None:
+    for command in ("gen", "inspect"):
+        code, out = run(command, "--help")
+        assert code == 0 and "Examples:" in out and "regscale " + command in out
