@@ -1,18 +1,29 @@
 """Batched sampling of a probabilistic automaton: many chains advanced together, on any device.
 
 Every chain holds one hidden state; a step draws a token by inverse CDF from the state's row
-and moves to ``next_state`` (or, after SEP, to a draw from ``initial``). Uniforms come in one
-block per call from a ``torch.Generator`` on the sampler's device, so the same seed on the same
-device gives the same tokens. Chains can start at the stationary distribution, which makes every
-window a window cut from a random position of an infinite stream.
+and moves to ``next_state`` (or, after SEP, to a draw from ``initial``). Chains can start at the
+stationary distribution, which makes every window a window cut from a random position of an
+infinite stream.
+
+Two backends draw the same law: ``numba`` (the CPU default; a compiled loop per chain, see
+:mod:`regscale.sources.cpu_kernels`) and ``torch`` (the GPU default; all chains advance together,
+uniforms drawn in one block per call from a ``torch.Generator``). The same seed on the same
+backend gives the same tokens.
 """
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 import torch
 
+from regscale.errors import ConfigError
 from regscale.sources.automaton import SEP, ProbabilisticAutomaton
+from regscale.sources.cpu_kernels import ChainTables, CpuGenerator
+
+Generator: TypeAlias = torch.Generator | CpuGenerator
+BACKENDS = ("numba", "torch")
 
 
 class TokenSampler:
@@ -23,49 +34,62 @@ class TokenSampler:
     automaton
         The compiled source.
     device
-        Where tensors live and uniforms are drawn (``"cpu"``, ``"cuda"``, ...).
+        Where tensors live (``"cpu"``, ``"cuda"``, ...).
+    backend
+        ``"numba"`` or ``"torch"``; default: numba on CPU, torch elsewhere.
     """
 
-    def __init__(self, automaton: ProbabilisticAutomaton, device: str | torch.device = "cpu"):
+    def __init__(self, automaton: ProbabilisticAutomaton, device: str | torch.device = "cpu",
+                 backend: str | None = None):
         self.automaton = automaton
         self.device = torch.device(device)
+        self.backend = backend or ("numba" if self.device.type == "cpu" else "torch")
+        if self.backend not in BACKENDS or (self.backend == "numba" and
+                                            self.device.type != "cpu"):
+            raise ConfigError(f"sampler backend {self.backend!r} is not available on "
+                              f"{self.device}; choose one of {BACKENDS} (numba is CPU only)")
         v = automaton.vocab_size
         cdf = np.cumsum(automaton.probs, axis=1)
         # Tokens after the last possible one must never be drawn: pin their CDF to exactly 1.
         last = v - 1 - np.argmax(automaton.probs[:, ::-1] > 0, axis=1)
         cdf[np.arange(v)[None, :] >= last[:, None]] = 1.0
+        next_state = np.where(automaton.next_state >= 0, automaton.next_state, 0)
+        initial_cdf = _pinned(automaton.initial)
+        if self.backend == "numba":
+            self._tables = ChainTables(cdf, next_state, initial_cdf)
         self._cdf = torch.tensor(cdf, dtype=torch.float64, device=self.device)
-        flat_next = np.where(automaton.next_state >= 0, automaton.next_state, 0)
-        self._next = torch.tensor(flat_next.reshape(-1), dtype=torch.long, device=self.device)
-        self._initial_cdf = self._pinned_cdf(automaton.initial)
-        self._stationary_cdf = self._pinned_cdf(automaton.stationary)
+        self._next = torch.tensor(next_state.reshape(-1), dtype=torch.long, device=self.device)
+        self._initial_cdf = torch.tensor(initial_cdf, device=self.device)
+        self._stationary_cdf = torch.tensor(_pinned(automaton.stationary), device=self.device)
         self._single_start = int(np.count_nonzero(automaton.initial)) == 1
         self._start = int(np.argmax(automaton.initial))
         self._vocab = v
 
-    def _pinned_cdf(self, p: np.ndarray) -> torch.Tensor:
-        cdf = np.cumsum(p)
-        cdf[np.flatnonzero(p)[-1]:] = 1.0
-        return torch.tensor(cdf, dtype=torch.float64, device=self.device)
-
-    def generator(self, seed: int) -> torch.Generator:
-        """A generator on the sampler's device seeded with ``seed``."""
+    def generator(self, seed: int) -> Generator:
+        """A generator for this backend seeded with ``seed``."""
+        if self.backend == "numba":
+            return CpuGenerator(seed)
         gen = torch.Generator(device=self.device)
         gen.manual_seed(int(seed))
         return gen
 
-    def stationary_states(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """``long[n]``: hidden states drawn from the stationary distribution."""
-        u = torch.rand(n, generator=generator, device=self.device, dtype=torch.float64)
-        return torch.searchsorted(self._stationary_cdf, u, right=True)
+    def _draw(self, cdf: torch.Tensor, n: int, generator: Generator) -> torch.Tensor:
+        if isinstance(generator, CpuGenerator):
+            u = torch.from_numpy(generator.uniforms(n))
+        else:
+            u = torch.rand(n, generator=generator, device=self.device, dtype=torch.float64)
+        return torch.searchsorted(cdf, u, right=True)
 
-    def start_states(self, n: int, generator: torch.Generator) -> torch.Tensor:
+    def stationary_states(self, n: int, generator: Generator) -> torch.Tensor:
+        """``long[n]``: hidden states drawn from the stationary distribution."""
+        return self._draw(self._stationary_cdf, n, generator)
+
+    def start_states(self, n: int, generator: Generator) -> torch.Tensor:
         """``long[n]``: hidden states at the start of a string (drawn from ``initial``)."""
-        u = torch.rand(n, generator=generator, device=self.device, dtype=torch.float64)
-        return torch.searchsorted(self._initial_cdf, u, right=True)
+        return self._draw(self._initial_cdf, n, generator)
 
     def run(
-        self, hidden: torch.Tensor, steps: int, generator: torch.Generator
+        self, hidden: torch.Tensor, steps: int, generator: Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Advance each chain ``steps`` tokens.
 
@@ -83,6 +107,10 @@ class TokenSampler:
         tokens, hidden
             ``long[B, steps]`` the emitted tokens and ``long[B]`` the states after them.
         """
+        if isinstance(generator, CpuGenerator):
+            state = hidden.numpy().astype(np.int64, copy=True)
+            drawn = self._tables.run(state, steps, generator)
+            return torch.from_numpy(drawn), torch.from_numpy(state)
         b = hidden.shape[0]
         draws = 1 if self._single_start else 2
         u = torch.rand(
@@ -101,3 +129,10 @@ class TokenSampler:
                 restart = torch.searchsorted(self._initial_cdf, u[t, 1], right=True)
             h = torch.where(x == SEP, restart, nxt)
         return tokens, h
+
+
+def _pinned(p: np.ndarray) -> np.ndarray:
+    """CDF of ``p`` with every entry from the last positive one on set to exactly 1."""
+    cdf = np.cumsum(p)
+    cdf[np.flatnonzero(p)[-1]:] = 1.0
+    return np.ascontiguousarray(cdf, dtype=np.float64)

@@ -17,6 +17,7 @@ def sample_strings(
     seed: int,
     block: int = 64,
     device: str = "cpu",
+    backend: str | None = None,
 ) -> list[str]:
     """``n`` i.i.d. strings of the language, distributed as the policy declares.
 
@@ -30,8 +31,10 @@ def sample_strings(
         Same seed, same strings.
     block
         Tokens drawn per chain per round while some string is unfinished.
+    device, backend
+        Where and how to sample (:class:`~regscale.sources.sampler.TokenSampler`).
     """
-    sampler = TokenSampler(automaton, device)
+    sampler = TokenSampler(automaton, device, backend)
     gen = sampler.generator(seed)
     hidden = sampler.start_states(n, gen)
     pieces: list[torch.Tensor] = []

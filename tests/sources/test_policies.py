@@ -7,6 +7,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chisquare
@@ -17,6 +18,7 @@ from regscale.automata.regex_to_dfa import min_dfa_from_regex
 from regscale.errors import ConfigError, EmptyLanguageError, UnknownNameError
 from regscale.sources.automaton import SEP, ProbabilisticAutomaton
 from regscale.sources.policies import POLICIES, PolicyConfig, compile_policy
+from regscale.sources.sampler import TokenSampler
 from regscale.sources.strings import sample_strings
 
 
@@ -61,19 +63,24 @@ def assert_matches(counts: Counter[str], expected: dict[str, float], n: int) -> 
     assert chisquare(observed, wanted).pvalue > 1e-4
 
 
+BACKENDS = pytest.mark.parametrize("backend", ["numba", "torch"])
+
+
+@BACKENDS
 @pytest.mark.parametrize("pattern", ["a*b", "(a|b)*a(a|b){2}", "(ab|ba)*c?", "a{1,3}b*"])
-def test_walk_matches_its_exact_law(pattern: str) -> None:
+def test_walk_matches_its_exact_law(pattern: str, backend: str) -> None:
     dfa = min_dfa_from_regex(pattern)
     pa = compile_policy(dfa, PolicyConfig(name="walk", p_stop=0.3))
     n = 20_000
-    counts = Counter(sample_strings(pa, dfa, n, seed=1))
+    counts = Counter(sample_strings(pa, dfa, n, seed=1, backend=backend))
     assert all(dfa.accepts(w) for w in counts)
     expected = {w: walk_probability(dfa, w, 0.3) for w in counts}
     assert_matches(counts, expected, n)
 
 
+@BACKENDS
 @pytest.mark.parametrize("pattern", ["(a|b)*a(a|b){2}", "(ab|b)*", "a*b*c"])
-def test_uniform_length_against_automata_lib_word_counts(pattern: str) -> None:
+def test_uniform_length_against_automata_lib_word_counts(pattern: str, backend: str) -> None:
     dfa = min_dfa_from_regex(pattern)
     config = PolicyConfig(name="uniform_length", min_length=2, max_length=6)
     pa = compile_policy(dfa, config)
@@ -81,18 +88,19 @@ def test_uniform_length_against_automata_lib_word_counts(pattern: str) -> None:
     counts_by_length = {m: oracle.count_words_of_length(m) for m in range(2, 7)}
     lengths = [m for m, c in counts_by_length.items() if c > 0]
     n = 30_000
-    counts = Counter(sample_strings(pa, dfa, n, seed=2))
+    counts = Counter(sample_strings(pa, dfa, n, seed=2, backend=backend))
     assert all(dfa.accepts(w) and 2 <= len(w) <= 6 for w in counts)
     expected = {w: 1 / len(lengths) / counts_by_length[len(w)]
                 for m in lengths for w in oracle.words_of_length(m)}
     assert_matches(counts, expected, n)
 
 
-def test_dirichlet_matches_its_declared_law_and_concentration_sets_entropy() -> None:
+@BACKENDS
+def test_dirichlet_matches_its_declared_law_and_concentration_sets_entropy(backend: str) -> None:
     dfa = min_dfa_from_regex("(a|b)*a(a|b){2}")
     pa = compile_policy(dfa, PolicyConfig(name="dirichlet", concentration=1.0, seed=3))
     n = 20_000
-    counts = Counter(sample_strings(pa, dfa, n, seed=4))
+    counts = Counter(sample_strings(pa, dfa, n, seed=4, backend=backend))
     assert all(dfa.accepts(w) for w in counts)
     assert_matches(counts, {w: string_probability(pa, dfa, w) for w in counts}, n)
     rates = [compile_policy(dfa, PolicyConfig(name="dirichlet", concentration=c, seed=s))
@@ -112,11 +120,28 @@ def test_every_sampled_string_is_accepted(n: int, k: int, seed: int, policy: str
         assert dfa.accepts(word)
 
 
-def test_same_seed_same_strings() -> None:
+@BACKENDS
+def test_same_seed_same_strings(backend: str) -> None:
     dfa = min_dfa_from_regex("(a|b)*a(a|b){3}")
     pa = compile_policy(dfa, PolicyConfig())
-    assert sample_strings(pa, dfa, 50, seed=9) == sample_strings(pa, dfa, 50, seed=9)
-    assert sample_strings(pa, dfa, 50, seed=9) != sample_strings(pa, dfa, 50, seed=10)
+    draw = lambda seed: sample_strings(pa, dfa, 50, seed=seed, backend=backend)  # noqa: E731
+    assert draw(9) == draw(9)
+    assert draw(9) != draw(10)
+
+
+def test_pair_and_single_step_kernels_share_one_law() -> None:
+    """Odd and even segment lengths (pairs plus a single step) give the same token law."""
+    dfa = min_dfa_from_regex("(a|b)*a(a|b){2}c?")
+    pa = compile_policy(dfa, PolicyConfig(p_stop=0.3))
+    sampler = TokenSampler(pa)
+    gen = sampler.generator(0)
+    hidden = sampler.stationary_states(20_000, gen)
+    odd, hidden = sampler.run(hidden, 3, gen)
+    even, _ = sampler.run(hidden, 2, gen)
+    expected = pa.stationary @ pa.probs  # every position is stationary
+    for column in (odd[:, 0], odd[:, 2], even[:, 1]):
+        observed = torch.bincount(column, minlength=pa.vocab_size).double().numpy()
+        assert chisquare(observed, expected * len(column)).pvalue > 1e-4
 
 
 def test_policy_config_errors() -> None:

@@ -17,18 +17,19 @@ DFA = min_dfa_from_regex("(a|b)*a(a|b){2}c?")
 PA = compile_policy(DFA, PolicyConfig())
 
 
-def sampler() -> TokenSampler:
-    return TokenSampler(PA)
+def sampler(backend: str | None = None) -> TokenSampler:
+    return TokenSampler(PA, backend=backend)
 
 
-def test_same_seed_same_tokens_and_resume_is_exact() -> None:
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+def test_same_seed_same_tokens_and_resume_is_exact(backend: str) -> None:
     for make in (WindowStream, ParallelStreams):
-        one = make(sampler(), batch_size=4, window=9, seed=3)
-        two = make(sampler(), batch_size=4, window=9, seed=3)
+        one = make(sampler(backend), batch_size=4, window=9, seed=3)
+        two = make(sampler(backend), batch_size=4, window=9, seed=3)
         assert torch.equal(one.next_batch(), two.next_batch())
         state = one.state_dict()
         ahead = [one.next_batch() for _ in range(3)]
-        resumed = make(sampler(), batch_size=4, window=9, seed=99)
+        resumed = make(sampler(backend), batch_size=4, window=9, seed=99)
         resumed.load_state_dict(state)
         assert all(torch.equal(a, resumed.next_batch()) for a in ahead)
 
