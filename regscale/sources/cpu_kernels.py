@@ -21,16 +21,25 @@ def _rotl(x: np.uint64, k: int) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
+def _xoshiro(s0: np.uint64, s1: np.uint64, s2: np.uint64,
+             s3: np.uint64) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, np.uint64]:
+    """One xoshiro256** output and the next state, all in registers."""
+    r = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    m = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= m
+    s3 = _rotl(s3, 45)
+    return r, s0, s1, s2, s3
+
+
+@njit(cache=True, inline="always")
 def _next_u64(s: np.ndarray) -> np.uint64:
-    result = _rotl(s[1] * np.uint64(5), 7) * np.uint64(9)
-    t = s[1] << np.uint64(17)
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], 45)
-    return result
+    """One output of the xoshiro state held in the array ``s`` (advanced in place)."""
+    r, s[0], s[1], s[2], s[3] = _xoshiro(s[0], s[1], s[2], s[3])
+    return r
 
 
 @njit(cache=True, inline="always")
@@ -98,21 +107,6 @@ def guide_table(cdf: np.ndarray) -> np.ndarray:
                 x += 1
             guide[h, j] = x
     return guide
-
-
-@njit(cache=True, inline="always")
-def _xoshiro(s0: np.uint64, s1: np.uint64, s2: np.uint64,
-             s3: np.uint64) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64, np.uint64]:
-    """One xoshiro256** output and the next state, all in registers."""
-    r = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-    m = s1 << np.uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= m
-    s3 = _rotl(s3, 45)
-    return r, s0, s1, s2, s3
 
 
 @njit(cache=True, inline="always")
