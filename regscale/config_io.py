@@ -38,10 +38,15 @@ def from_mapping(cls: type[T], table: Mapping[str, Any], where: str) -> T:
     unknown = sorted(set(table) - set(fields))
     if unknown:
         raise ConfigError(f"unknown key(s) {unknown} in {where}; known: {sorted(fields)}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+    values = {k: _freeze(v) for k, v in table.items()}
     try:
         return cls(**values)
     except RegscaleError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     except TypeError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def _freeze(value: Any) -> Any:
+    """Lists (TOML arrays, JSON lists) become tuples, recursively, for frozen dataclasses."""
+    return tuple(_freeze(v) for v in value) if isinstance(value, list) else value

@@ -27,13 +27,14 @@ def cli() -> None:
     Try:
       regscale gen --regex 'a*b' -n 5
       regscale inspect --language tomita3 --png tomita3.png
+      regscale train --language tomita3 --model gpt --size tiny --tokens 2e5
     """
 
 
 def _register() -> None:
-    from regscale.cli import gen, inspect
+    from regscale.cli import gen, inspect, train
 
-    for module in (gen, inspect):
+    for module in (gen, inspect, train):
         cli.add_command(module.command)
 
 

@@ -22,6 +22,8 @@ from regscale.sources.strings import sample_strings
 def command(count: int, seed: int, fmt: str, **options: Any) -> None:
     """Sample strings of a regular language (same seed, same strings).
 
+    In text format the empty word prints as an empty line.
+
     \b
     Examples:
       regscale gen --regex 'a*b' -n 5

@@ -1,0 +1,1 @@
+"""Sequence models that share one training loop: GPT, Transformer-XL, LSTM."""

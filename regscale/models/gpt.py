@@ -1,0 +1,143 @@
+"""GPT: a decoder-only Transformer with pre-layer-norm and causal scaled-dot-product attention.
+
+Radford et al. (2019), "Language Models are Unsupervised Multitask Learners", with the layout of
+nanoGPT: learned positions, pre-LN blocks, a final layer norm, and the output layer tied to the
+token embedding. Attention uses ``torch.nn.functional.scaled_dot_product_attention`` (flash or
+memory-efficient kernels on GPU). Residual projections are initialised with std
+``0.02 / sqrt(2 n_layer)`` (GPT-2).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from regscale.errors import ConfigError
+from regscale.models.base import Memory, SequenceModel
+
+
+@dataclass(frozen=True, kw_only=True)
+class GPTConfig:
+    """Shape of a GPT."""
+
+    vocab_size: int  # tokens, SEP included
+    context: int  # longest input the model sees
+    n_layer: int  # Transformer blocks
+    n_head: int  # attention heads; must divide d_model
+    d_model: int  # residual width
+    dropout: float = 0.0  # on attention weights and residual branches
+
+    def __post_init__(self) -> None:
+        if min(self.vocab_size, self.context, self.n_layer, self.n_head, self.d_model) < 1:
+            raise ConfigError("GPT sizes must be positive")
+        if self.d_model % self.n_head:
+            raise ConfigError(f"n_head {self.n_head} must divide d_model {self.d_model}")
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head causal self-attention."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.n_head = config.n_head
+        self.qkv = nn.Linear(config.d_model, 3 * config.d_model, bias=False)
+        self.proj = nn.Linear(config.d_model, config.d_model, bias=False)
+        self.dropout = config.dropout
+        self.resid_dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).split(d, dim=2)
+        q, k, v = (z.view(b, t, self.n_head, d // self.n_head).transpose(1, 2) for z in (q, k, v))
+        y = F.scaled_dot_product_attention(
+            q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
+        )
+        return self.resid_dropout(self.proj(y.transpose(1, 2).reshape(b, t, d)))
+
+
+class MLP(nn.Module):
+    """Position-wise feed-forward block, 4x wide, GELU."""
+
+    def __init__(self, d_model: int, dropout: float) -> None:
+        super().__init__()
+        self.up = nn.Linear(d_model, 4 * d_model, bias=False)
+        self.down = nn.Linear(4 * d_model, d_model, bias=False)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dropout(self.down(F.gelu(self.up(x))))
+
+
+class Block(nn.Module):
+    """Pre-LN Transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.ln_attn = nn.LayerNorm(config.d_model)
+        self.attn = CausalSelfAttention(config)
+        self.ln_mlp = nn.LayerNorm(config.d_model)
+        self.mlp = MLP(config.d_model, config.dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(self.ln_attn(x))
+        return x + self.mlp(self.ln_mlp(x))
+
+
+class GPT(SequenceModel):
+    """Decoder-only Transformer; sees one window at a time (no memory)."""
+
+    stateful = False
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.token_embedding = nn.Embedding(config.vocab_size, config.d_model)
+        self.position_embedding = nn.Embedding(config.context, config.d_model)
+        self.dropout = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.ln_final = nn.LayerNorm(config.d_model)
+        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        self.head.weight = self.token_embedding.weight  # weight tying
+        self.apply(_init_weights)
+        residual_std = 0.02 / math.sqrt(2 * config.n_layer)
+        for name, param in self.named_parameters():
+            if name.endswith(("proj.weight", "down.weight")):
+                nn.init.normal_(param, mean=0.0, std=residual_std)
+
+    @property
+    def n_layer(self) -> int:
+        return self.config.n_layer
+
+    @property
+    def d_model(self) -> int:
+        return self.config.d_model
+
+    @property
+    def attended_keys(self) -> int:
+        return self.config.context
+
+    def embedding_params(self) -> int:
+        return self.token_embedding.weight.numel() + self.position_embedding.weight.numel()
+
+    def forward(
+        self, tokens: torch.Tensor, memory: Memory = None
+    ) -> tuple[torch.Tensor, Memory]:
+        t = tokens.shape[1]
+        if t > self.config.context:
+            raise ValueError(f"input of {t} tokens exceeds the context {self.config.context}")
+        positions = torch.arange(t, device=tokens.device)
+        x = self.dropout(self.token_embedding(tokens) + self.position_embedding(positions))
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.ln_final(x)), None
+
+
+def _init_weights(module: nn.Module) -> None:
+    if isinstance(module, nn.Linear | nn.Embedding):
+        nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)

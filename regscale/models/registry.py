@@ -1,0 +1,93 @@
+"""The model registry and the size ladders: one place that maps names to architectures.
+
+Sizes are named presets of ``(n_layer, d_model, n_head)``, shared by the three architectures so
+that a sweep can compare them at one name. Non-embedding parameters span about 4 orders of
+magnitude: ``nano`` to ``small`` train on a CPU, ``medium`` and ``large`` are meant for a GPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from regscale.errors import ConfigError, UnknownNameError
+from regscale.models.base import SequenceModel
+from regscale.models.gpt import GPT, GPTConfig
+from regscale.models.lstm import LSTM, LSTMConfig
+from regscale.models.transformer_xl import TransformerXL, TransformerXLConfig
+
+SIZES: dict[str, tuple[int, int, int]] = {
+    "nano": (1, 16, 2),
+    "micro": (2, 32, 2),
+    "tiny": (2, 64, 4),
+    "mini": (4, 128, 4),
+    "small": (6, 256, 8),
+    "medium": (8, 512, 8),
+    "large": (12, 768, 12),
+}
+"""Size name -> (n_layer, d_model, n_head)."""
+
+
+def _gpt(v: int, ctx: int, n_layer: int, d: int, heads: int, dropout: float) -> SequenceModel:
+    return GPT(GPTConfig(vocab_size=v, context=ctx, n_layer=n_layer, n_head=heads, d_model=d,
+                         dropout=dropout))
+
+
+def _xl(v: int, ctx: int, n_layer: int, d: int, heads: int, dropout: float) -> SequenceModel:
+    return TransformerXL(TransformerXLConfig(vocab_size=v, context=ctx, n_layer=n_layer,
+                                             n_head=heads, d_model=d, dropout=dropout))
+
+
+def _lstm(v: int, ctx: int, n_layer: int, d: int, heads: int, dropout: float) -> SequenceModel:
+    return LSTM(LSTMConfig(vocab_size=v, context=ctx, n_layer=n_layer, d_model=d,
+                           dropout=dropout))
+
+
+MODELS: dict[str, Callable[[int, int, int, int, int, float], SequenceModel]] = {
+    "gpt": _gpt,
+    "transformer_xl": _xl,
+    "lstm": _lstm,
+}
+"""Architecture name -> builder(vocab, context, n_layer, d_model, n_head, dropout)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig:
+    """Which model to train: an architecture and a size (a preset or explicit numbers)."""
+
+    arch: str = "gpt"  # one of MODELS
+    size: str | None = "tiny"  # a SIZES preset, or None to use the explicit numbers
+    n_layer: int | None = None  # overrides the preset
+    d_model: int | None = None  # overrides the preset
+    n_head: int | None = None  # overrides the preset
+    context: int = 64  # tokens per window (GPT) or segment (Transformer-XL, LSTM)
+    dropout: float = 0.0  # regularisation; 0 for data-rich runs
+
+    def __post_init__(self) -> None:
+        if self.arch not in MODELS:
+            raise UnknownNameError(f"unknown model {self.arch!r}; choose one of {sorted(MODELS)}")
+        if self.size is not None and self.size not in SIZES:
+            raise UnknownNameError(f"unknown size {self.size!r}; choose one of {list(SIZES)}")
+        if self.size is None and None in (self.n_layer, self.d_model):
+            raise ConfigError("without a size preset, give n_layer and d_model")
+        dims = self.dims()
+        if min(dims) < 1 or self.context < 1 or max(dims) > 100_000 or self.context > 1 << 20:
+            raise ConfigError(f"model sizes must be positive and sane, got {dims}, "
+                              f"context {self.context}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    def dims(self) -> tuple[int, int, int]:
+        """(n_layer, d_model, n_head) after applying overrides to the preset."""
+        base = SIZES[self.size] if self.size is not None else (0, 0, 1)
+        n_layer = self.n_layer if self.n_layer is not None else base[0]
+        d_model = self.d_model if self.d_model is not None else base[1]
+        n_head = self.n_head if self.n_head is not None else base[2]
+        return n_layer, d_model, n_head
+
+
+def build_model(config: ModelConfig, vocab_size: int) -> SequenceModel:
+    """Instantiate the model ``config`` describes."""
+    n_layer, d_model, n_head = config.dims()
+    return MODELS[config.arch](vocab_size, config.context, n_layer, d_model, n_head,
+                               config.dropout)

@@ -1,0 +1,106 @@
+"""What the training loop reads from a language: training streams and a fixed evaluation set.
+
+For a regular language the evaluation set carries, per target token, the exact Bayes-optimal
+loss and the set of tokens that keep the prefix live, so every evaluation reports excess loss
+and valid mass on the same tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from regscale.sources.bayes_optimal import BayesFilter
+from regscale.sources.regular_language import RegularLanguage
+from regscale.sources.sampler import TokenSampler
+from regscale.sources.streams import FiniteTokens, ParallelStreams, TokenStream, WindowStream
+
+FINITE_CHUNK_WINDOWS = 16
+"""A finite dataset is drawn as independent stationary chunks of this many windows."""
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """Held-out tokens and their exact references, ``S`` consecutive segments of ``R`` rows."""
+
+    tokens: torch.Tensor  # long[S, R, T + 1]: inputs [..., :-1], targets [..., 1:]
+    optimal_nll: torch.Tensor | None  # float64[S, R, T]: Bayes-optimal loss of each target
+    valid: torch.Tensor | None  # bool[S, R, T, V]: tokens that keep the prefix live
+
+    @property
+    def n_targets(self) -> int:
+        """Target tokens in the set."""
+        s, r, w = self.tokens.shape
+        return s * r * (w - 1)
+
+
+class RegularTrainingData:
+    """Streams and evaluation data of a regular language on one device."""
+
+    def __init__(self, language: RegularLanguage, device: torch.device) -> None:
+        self.language = language
+        self.device = device
+        self.sampler = TokenSampler(language.automaton, device)
+        self.filter = BayesFilter(language.automaton, language.dfa, device)
+
+    @property
+    def vocab_size(self) -> int:
+        """Tokens: symbols + SEP."""
+        return self.language.vocab_size
+
+    def train_stream(self, *, stateful: bool, batch_size: int, window: int, seed: int,
+                     dataset_tokens: int | None) -> TokenStream:
+        """Infinite fresh data, or a finite dataset of exactly ``dataset_tokens`` repeated."""
+        if dataset_tokens is None:
+            make = ParallelStreams if stateful else WindowStream
+            return make(self.sampler, batch_size=batch_size, window=window, seed=seed)
+        data = FiniteTokens(self.sampler, n_tokens=dataset_tokens,
+                            chunk=FINITE_CHUNK_WINDOWS * window, seed=seed)
+        if stateful:
+            lanes = max(1, min(batch_size, dataset_tokens // window))
+            return _Repeat(data.lanes(batch_size=lanes, window=window), batch_size)
+        return data.windows(batch_size=batch_size, window=window, seed=seed + 1)
+
+    def eval_set(self, *, stateful: bool, rows: int, segments: int, window: int,
+                 seed: int) -> EvalSet:
+        """A fixed held-out set with exact references (see :class:`EvalSet`)."""
+        if not stateful:
+            tokens = WindowStream(self.sampler, batch_size=rows, window=window,
+                                  seed=seed).next_batch()
+            result = self.filter.run(tokens)
+            return EvalSet(tokens=tokens[None], optimal_nll=result.nll_nats[None, :, 1:],
+                           valid=result.valid[None, :, 1:])
+        streams = ParallelStreams(self.sampler, batch_size=rows, window=window, seed=seed)
+        batches = [streams.next_batch() for _ in range(segments)]
+        belief = self.filter.run(batches[0][:, :1]).belief
+        nll, valid = [], []
+        for batch in batches:
+            result = self.filter.run(batch[:, 1:], belief)
+            belief = result.belief
+            nll.append(result.nll_nats)
+            valid.append(result.valid)
+        return EvalSet(tokens=torch.stack(batches), optimal_nll=torch.stack(nll),
+                       valid=torch.stack(valid))
+
+    def accepts(self, symbols: list[int]) -> bool:
+        """Whether a generated token string (no SEP) is a word of the language."""
+        return self.language.accepts_tokens(torch.tensor(symbols, dtype=torch.long).numpy())
+
+
+class _Repeat:
+    """Tile a lane stream with fewer lanes than the batch (tiny datasets) up to the batch."""
+
+    def __init__(self, inner: TokenStream, batch_size: int) -> None:
+        self.inner, self.batch_size, self.window = inner, batch_size, inner.window
+
+    def next_batch(self) -> torch.Tensor:
+        batch = self.inner.next_batch()
+        reps = -(-self.batch_size // batch.shape[0])
+        return batch.repeat(reps, 1)[: self.batch_size]
+
+    def state_dict(self) -> dict[str, object]:
+        return self.inner.state_dict()
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        self.inner.load_state_dict(state)
