@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 
-class Count(click.ParamType):
+class Count(click.ParamType):  # type: ignore[type-arg]
     """A non-negative whole number, also written in scientific notation (``2e5``)."""
 
     name = "count"

@@ -82,14 +82,18 @@ class RelativeAttention(nn.Module):
         self.attn_dropout = nn.Dropout(config.dropout)
         self.resid_dropout = nn.Dropout(config.dropout)
 
+    def _heads(self, z: torch.Tensor) -> torch.Tensor:
+        """[B, n, d] -> [B, H, n, d_head]."""
+        b, n, _ = z.shape
+        return z.view(b, n, self.n_head, self.d_head).transpose(1, 2)
+
     def forward(self, x: torch.Tensor, context: torch.Tensor, positions: torch.Tensor,
                 u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """``x`` [B, T, d] queries; ``context`` [B, K, d] = [memory; x]; positions [K, d]."""
         b, t, d = x.shape
         k_len = context.shape[1]
-        heads = lambda z, n: z.view(b, n, self.n_head, self.d_head).transpose(1, 2)  # noqa: E731
-        q = heads(self.q(x), t)
-        key, value = (heads(z, k_len) for z in self.kv(context).split(d, dim=2))
+        q = self._heads(self.q(x))
+        key, value = (self._heads(z) for z in self.kv(context).split(d, dim=2))
         r = self.r(positions).view(k_len, self.n_head, self.d_head).transpose(0, 1)  # [H, K, dh]
         content = (q + u[:, None, :]) @ key.transpose(-1, -2)  # [B, H, T, K]
         position = relative_shift((q + v[:, None, :]) @ r.transpose(-1, -2)[None])

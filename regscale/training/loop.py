@@ -110,7 +110,7 @@ def train(config: RunConfig, folder_path: Path, *, resume: bool = True,
     if folder.checkpoint.exists() and not resume:
         raise ConfigError(f"{folder.path} has an unfinished run with a checkpoint; "
                           "pass --resume to continue it")
-    use_cuda = config.system.device in ("auto", "cuda") and torch.cuda.is_available() or \
+    use_cuda = (config.system.device in ("auto", "cuda") and torch.cuda.is_available()) or \
         config.system.device.startswith("cuda")
     info = init_distributed(use_cuda)
     try:
