@@ -37,7 +37,14 @@ from regscale.models.registry import build_model
 from regscale.sources.regular_language import RegularLanguage
 from regscale.training.checkpoint import load_checkpoint, load_model_weights, save_checkpoint
 from regscale.training.data import RegularTrainingData
-from regscale.training.distributed import DistInfo, broadcast_flag, init_distributed, shutdown
+from regscale.training.distributed import (
+    DistInfo,
+    broadcast_flag,
+    broadcast_object,
+    init_distributed,
+    mean_over_ranks,
+    shutdown,
+)
 from regscale.training.evaluation import acceptance_rate, evaluate
 from regscale.training.run_config import RunConfig
 from regscale.training.run_store import RunFolder, atomic_write_json
@@ -251,7 +258,7 @@ class _Trainer:
             logits, memory = self.forward(batch[:, :-1], self.memory)
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]),
                                batch[:, 1:].reshape(-1))
-        value = float(loss.item())
+        value = float(mean_over_ranks(loss.detach(), self.info).item())
         if not math.isfinite(value):
             return value
         loss.backward()
@@ -331,7 +338,8 @@ class _Trainer:
                 summary[key] = self.best[key]
         if self.info.is_main:
             atomic_write_json(self.folder.summary, summary)
-        return summary
+        result: dict[str, Any] = broadcast_object(summary, self.info)
+        return result
 
 
 def _format_row(row: dict[str, Any]) -> str:

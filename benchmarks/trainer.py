@@ -1,0 +1,185 @@
+"""Trainer speed against plain reference implementations written here, measured in one run.
+
+    python benchmarks/trainer.py                 # CPU: GPT and LSTM ratios
+    python benchmarks/trainer.py --device cuda   # also bf16 MFU of ~20M and ~100M GPTs
+
+Ours is the whole training loop (``regscale.training.loop.train``: data generation, schedule,
+clipping, AdamW), timed by its own step clock; evaluation is excluded. The references are the
+most direct PyTorch: a GPT with hand-written causal attention (and one with SDPA), and an
+``nn.Embedding`` + ``nn.LSTM`` + ``nn.Linear`` language model, trained on fixed random tokens
+with AdamW and clipping. Config (issue 3): 4 layers, 4 heads, d_model 128, context 256, batch
+32, vocab 16, fp32. Targets: >= 0.95x the reference, data generation < 2% of step time, and on
+GPU MFU >= 40%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from regscale.catalog import load_language_config
+from regscale.models.registry import ModelConfig, build_model
+from regscale.sources.policies import PolicyConfig
+from regscale.training.loop import train
+from regscale.training.run_config import (
+    DataConfig,
+    EvalConfig,
+    OptimConfig,
+    RunConfig,
+    SystemConfig,
+)
+
+VOCAB, LAYERS, HEADS, WIDTH, CONTEXT, BATCH = 16, 4, 4, 128, 256, 32
+PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0}
+"""Dense bf16 peak by device family (SXM parts)."""
+
+
+class RefBlock(nn.Module):
+    """Pre-LN block, attention written out (or SDPA)."""
+
+    def __init__(self, d: int, heads: int, sdpa: bool) -> None:
+        super().__init__()
+        self.heads, self.sdpa = heads, sdpa
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d, bias=False)
+        self.out = nn.Linear(d, d, bias=False)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d, bias=False), nn.GELU(),
+                                 nn.Linear(4 * d, d, bias=False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+        q, k, v = (z.view(b, t, self.heads, -1).transpose(1, 2) for z in (q, k, v))
+        if self.sdpa:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            att = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+            mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
+            y = att.masked_fill(mask, float("-inf")).softmax(-1) @ v
+        x = x + self.out(y.transpose(1, 2).reshape(b, t, d))
+        return x + self.mlp(self.ln2(x))
+
+
+class RefGPT(nn.Module):
+    """A plain GPT: embeddings, blocks, final norm, tied head."""
+
+    def __init__(self, sdpa: bool) -> None:
+        super().__init__()
+        self.tok, self.pos = nn.Embedding(VOCAB, WIDTH), nn.Embedding(CONTEXT, WIDTH)
+        self.blocks = nn.Sequential(*(RefBlock(WIDTH, HEADS, sdpa) for _ in range(LAYERS)))
+        self.ln, self.head = nn.LayerNorm(WIDTH), nn.Linear(WIDTH, VOCAB, bias=False)
+        self.head.weight = self.tok.weight
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        x = self.tok(idx) + self.pos(torch.arange(idx.shape[1], device=idx.device))
+        return self.head(self.ln(self.blocks(x)))
+
+
+class RefLSTM(nn.Module):
+    """A bare LSTM language model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb, self.lstm = nn.Embedding(VOCAB, WIDTH), nn.LSTM(WIDTH, WIDTH, LAYERS,
+                                                                  batch_first=True)
+        self.head = nn.Linear(WIDTH, VOCAB, bias=False)
+        self.head.weight = self.emb.weight
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.head(self.lstm(self.emb(idx))[0])
+
+
+def reference_tokens_per_s(model: nn.Module, steps: int, device: str) -> float:
+    """Plain loop on fixed random tokens: forward, cross-entropy, backward, clip, AdamW."""
+    model = model.to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    data = torch.randint(0, VOCAB, (BATCH, CONTEXT + 1), device=device)
+    elapsed = 0.0
+    for i in range(steps + 2):
+        start = time.perf_counter()
+        logits = model(data[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, VOCAB), data[:, 1:].reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        loss.item()
+        if i >= 2:  # warm-up steps excluded
+            elapsed += time.perf_counter() - start
+    return steps * BATCH * CONTEXT / elapsed
+
+
+def ours(arch: str, steps: int, device: str, *, size: ModelConfig | None = None,
+         batch: int = BATCH, dtype: str = "float32", compile_: bool = False
+         ) -> dict[str, float]:
+    """Our loop on the ``walk`` stream of a 15-symbol random DFA (vocab 16)."""
+    language = dataclasses.replace(load_language_config("dfa:n=24,t=60,f=6,k=15,seed=0"),
+                                   policy=PolicyConfig())
+    model = size or ModelConfig(arch=arch, size=None, n_layer=LAYERS, d_model=WIDTH,
+                                n_head=HEADS, context=CONTEXT)
+    config = RunConfig(
+        language=language, model=model,
+        data=DataConfig(tokens=(steps + 2) * batch * model.context, batch_size=batch),
+        optim=OptimConfig(warmup_steps=2),
+        eval=EvalConfig(every_steps=10**9, rows=4, segments=1, samples=0),
+        system=SystemConfig(device=device, dtype=dtype, compile=compile_),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = train(config, Path(tmp) / "run", progress=False)
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--steps", type=int, default=12)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    print(f"trainer vs plain references: {LAYERS} layers, {HEADS} heads, d_model {WIDTH}, "
+          f"context {CONTEXT}, batch {BATCH}, vocab {VOCAB}, fp32, device {args.device}, "
+          f"torch threads {torch.get_num_threads()}")
+    for arch, refs in (("gpt", {"hand-written attention": RefGPT(sdpa=False),
+                                "SDPA": RefGPT(sdpa=True)}),
+                       ("lstm", {"nn.LSTM": RefLSTM()})):
+        summary = ours(arch, args.steps, args.device)
+        mine = summary["tokens_per_second"]
+        print(f"  {arch}: ours {mine:,.0f} tokens/s (data generation "
+              f"{100 * summary['data_fraction']:.2f}% of step time)")
+        for name, ref in refs.items():
+            theirs = reference_tokens_per_s(ref, args.steps, args.device)
+            verdict = "ok" if mine / theirs >= 0.95 else "BELOW TARGET"
+            print(f"    vs plain {arch} ({name}) {theirs:,.0f} tokens/s: ratio "
+                  f"{mine / theirs:.3f}x (target >= 0.95x: {verdict})")
+    if args.device.startswith("cuda"):
+        gpu_mfu(args.device)
+
+
+def gpu_mfu(device: str) -> None:
+    """bf16 tokens/s and MFU of a ~20M and a ~100M GPT, eager and compiled."""
+    name = torch.cuda.get_device_name(device)
+    peak = next((v for k, v in PEAK_BF16_TFLOPS.items() if k in name), None)
+    print(f"GPU {name}: bf16 autocast, context 1024, model FLOPs 6N + 6 n_layer n_ctx d "
+          f"(peak {peak} TFLOP/s dense bf16)")
+    for size, batch in (("medium", 32), ("large", 16)):
+        for compile_ in (False, True):
+            model = ModelConfig(arch="gpt", size=size, context=1024)
+            summary = ours("gpt", 30, device, size=model, batch=batch, dtype="bfloat16",
+                           compile_=compile_)
+            tps = summary["tokens_per_second"]
+            achieved = tps * summary["flops_per_token"] / 1e12
+            mfu = f"{100 * achieved / peak:.1f}%" if peak else "n/a"
+            print(f"  GPT {size} (N={summary['non_embedding_params'] / 1e6:.1f}M) batch {batch}"
+                  f" compile={compile_}: {tps:,.0f} tokens/s, {achieved:.0f} TFLOP/s, MFU {mfu},"
+                  f" data {100 * summary['data_fraction']:.2f}%")
+
+
+if __name__ == "__main__":
+    main()
