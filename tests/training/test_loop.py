@@ -27,7 +27,7 @@ def test_tiny_gpt_on_a_star_b_is_within_005_bits_of_optimal(tmp_path: Path) -> N
     assert summary["excess_bits"] < 0.05
     assert summary["acceptance"] > 0.9
     rows = RunFolder(tmp_path / "run").read_metrics()
-    assert rows and all(METRIC_KEYS <= set(r) for r in rows)
+    assert rows and all(set(r) >= METRIC_KEYS for r in rows)
     assert rows[-1]["tokens"] == summary["tokens"] >= 60_000
 
 
