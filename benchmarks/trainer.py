@@ -98,7 +98,10 @@ class RefLSTM(nn.Module):
 
 
 def reference_tokens_per_s(model: nn.Module, steps: int, device: str) -> float:
-    """Plain loop on fixed random tokens: forward, cross-entropy, backward, clip, AdamW."""
+    """Plain loop on fixed random tokens: forward, cross-entropy, backward, clip, AdamW.
+
+    Timed like ours: the mean over all steps after two warm-up steps.
+    """
     model = model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     data = torch.randint(0, VOCAB, (BATCH, CONTEXT + 1), device=device)
@@ -120,7 +123,21 @@ def reference_tokens_per_s(model: nn.Module, steps: int, device: str) -> float:
 def ours(arch: str, steps: int, device: str, *, size: ModelConfig | None = None,
          batch: int = BATCH, dtype: str = "float32", compile_: bool = False
          ) -> dict[str, float]:
-    """Our loop on the ``walk`` stream of a 15-symbol random DFA (vocab 16)."""
+    """Our loop, timed like the reference: steps after two warm-up steps.
+
+    The loop's own clock covers every step, so the rate is the marginal one between a run of
+    2 steps and a run of ``steps + 2`` steps (same seed, same first steps).
+    """
+    short = _run_ours(arch, 0, device, size=size, batch=batch, dtype=dtype, compile_=compile_)
+    full = _run_ours(arch, steps, device, size=size, batch=batch, dtype=dtype,
+                     compile_=compile_)
+    seconds = full["wall_seconds"] - short["wall_seconds"]
+    return {**full, "tokens_per_second": (full["tokens"] - short["tokens"]) / seconds}
+
+
+def _run_ours(arch: str, steps: int, device: str, *, size: ModelConfig | None,
+              batch: int, dtype: str, compile_: bool) -> dict[str, float]:
+    """One run of our loop on the ``walk`` stream of a 15-symbol random DFA (vocab 16)."""
     language = dataclasses.replace(load_language_config("dfa:n=24,t=60,f=6,k=15,seed=0"),
                                    policy=PolicyConfig())
     model = size or ModelConfig(arch=arch, size=None, n_layer=LAYERS, d_model=WIDTH,
@@ -140,7 +157,9 @@ def ours(arch: str, steps: int, device: str, *, size: ModelConfig | None = None,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="Alternate ours and the reference this many times; best of each.")
     args = parser.parse_args()
     torch.manual_seed(0)
     print(f"trainer vs plain references: {LAYERS} layers, {HEADS} heads, d_model {WIDTH}, "
@@ -149,12 +168,19 @@ def main() -> None:
     for arch, refs in (("gpt", {"hand-written attention": RefGPT(sdpa=False),
                                 "SDPA": RefGPT(sdpa=True)}),
                        ("lstm", {"nn.LSTM": RefLSTM()})):
-        summary = ours(arch, args.steps, args.device)
-        mine = summary["tokens_per_second"]
+        best: dict[str, float] = {name: 0.0 for name in refs}
+        mine, data_fraction = 0.0, 0.0
+        for _ in range(args.repeats):  # alternate, so drifts in machine speed hit both sides
+            summary = ours(arch, args.steps, args.device)
+            if summary["tokens_per_second"] > mine:
+                mine, data_fraction = summary["tokens_per_second"], summary["data_fraction"]
+            for name, ref in refs.items():
+                best[name] = max(best[name], reference_tokens_per_s(ref, args.steps,
+                                                                    args.device))
         print(f"  {arch}: ours {mine:,.0f} tokens/s (data generation "
-              f"{100 * summary['data_fraction']:.2f}% of step time)")
-        for name, ref in refs.items():
-            theirs = reference_tokens_per_s(ref, args.steps, args.device)
+              f"{100 * data_fraction:.2f}% of step time), best of {args.repeats}")
+        for name in refs:
+            theirs = best[name]
             verdict = "ok" if mine / theirs >= 0.95 else "BELOW TARGET"
             print(f"    vs plain {arch} ({name}) {theirs:,.0f} tokens/s: ratio "
                   f"{mine / theirs:.3f}x (target >= 0.95x: {verdict})")

@@ -47,7 +47,7 @@ class CausalSelfAttention(nn.Module):
         self.qkv = nn.Linear(config.d_model, 3 * config.d_model, bias=False)
         self.proj = nn.Linear(config.d_model, config.d_model, bias=False)
         self.dropout = config.dropout
-        self.resid_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = dropout_layer(config.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, t, d = x.shape
@@ -66,7 +66,7 @@ class MLP(nn.Module):
         super().__init__()
         self.up = nn.Linear(d_model, 4 * d_model, bias=False)
         self.down = nn.Linear(4 * d_model, d_model, bias=False)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = dropout_layer(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.dropout(self.down(F.gelu(self.up(x))))
@@ -97,7 +97,7 @@ class GPT(SequenceModel):
         self.config = config
         self.token_embedding = nn.Embedding(config.vocab_size, config.d_model)
         self.position_embedding = nn.Embedding(config.context, config.d_model)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = dropout_layer(config.dropout)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
         self.ln_final = nn.LayerNorm(config.d_model)
         self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
@@ -134,6 +134,11 @@ class GPT(SequenceModel):
         for block in self.blocks:
             x = block(x)
         return self.head(self.ln_final(x)), None
+
+
+def dropout_layer(p: float) -> nn.Module:
+    """``nn.Dropout(p)``, or a no-op module when ``p`` is 0 (it costs time even at 0)."""
+    return nn.Dropout(p) if p > 0 else nn.Identity()
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -23,7 +23,7 @@ from torch.nn import functional as F
 
 from regscale.errors import ConfigError
 from regscale.models.base import Memory, SequenceModel
-from regscale.models.gpt import MLP
+from regscale.models.gpt import MLP, dropout_layer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,8 +79,8 @@ class RelativeAttention(nn.Module):
         self.kv = nn.Linear(config.d_model, 2 * config.d_model, bias=False)
         self.r = nn.Linear(config.d_model, config.d_model, bias=False)
         self.proj = nn.Linear(config.d_model, config.d_model, bias=False)
-        self.attn_dropout = nn.Dropout(config.dropout)
-        self.resid_dropout = nn.Dropout(config.dropout)
+        self.attn_dropout = dropout_layer(config.dropout)
+        self.resid_dropout = dropout_layer(config.dropout)
 
     def _heads(self, z: torch.Tensor) -> torch.Tensor:
         """[B, n, d] -> [B, H, n, d_head]."""
@@ -132,7 +132,7 @@ class TransformerXL(SequenceModel):
         super().__init__()
         self.config = config
         self.token_embedding = nn.Embedding(config.vocab_size, config.d_model)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = dropout_layer(config.dropout)
         self.u = nn.Parameter(torch.zeros(config.n_head, config.d_model // config.n_head))
         self.v = nn.Parameter(torch.zeros(config.n_head, config.d_model // config.n_head))
         self.blocks = nn.ModuleList(XLBlock(config) for _ in range(config.n_layer))
