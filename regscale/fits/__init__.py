@@ -1,0 +1,2 @@
+"""Scaling-law fits: power laws, Chinchilla and Kaplan L(N, D), bootstrap intervals, the
+complexity map and effective data transferred."""

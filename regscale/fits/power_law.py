@@ -1,0 +1,81 @@
+"""Saturating power laws ``L(x) = E + (x0 / x)^alpha`` for x in N, D or C (Henighan et al. 2020).
+
+Two fits:
+
+- free floor: E, x0, alpha fitted together, in log-sum-exp form
+  ``log L = LSE(alpha (log x0 - log x), log E)`` with the Huber objective of
+  :mod:`regscale.fits.huber_fit`;
+- known floor: for a regular language the floor is known exactly (the Bayes-optimal loss of the
+  same windows), so the excess ``L - E`` is fitted as a pure power law by least squares in
+  log-log space: ``log(L - E) = alpha log x0 - alpha log x``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from regscale.fits.huber_fit import fit_log_model, log_sum_exp
+
+_GRID = np.array(list(itertools.product(
+    np.arange(-2.0, 2.1, 1.0),  # log E
+    np.arange(0.0, 31.0, 5.0),  # log x0
+    np.arange(0.05, 1.6, 0.25),  # alpha
+)))
+
+
+@dataclass(frozen=True)
+class PowerLawFit:
+    """``L(x) = E + (x0 / x)^alpha``."""
+
+    E: float  # floor (fitted, or the known one)
+    x0: float  # scale where the reducible part equals 1
+    alpha: float  # exponent
+    floor_known: bool  # whether E was given rather than fitted
+    n_points: int  # points used
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Loss at ``x``."""
+        return self.E + np.power(self.x0 / np.asarray(x, dtype=float), self.alpha)
+
+    def as_dict(self) -> dict[str, float | bool | int]:
+        """Field -> value."""
+        return asdict(self)
+
+
+def _model(theta: np.ndarray, log_x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    e, log_x0, alpha = theta
+    reducible = alpha * (log_x0 - log_x)
+    pred, w = log_sum_exp(np.stack(np.broadcast_arrays(reducible, e + 0.0 * log_x)))
+    grad = np.stack([w[1], w[0] * alpha, w[0] * (log_x0 - log_x)])
+    return pred, grad
+
+
+def fit_power_law(x: np.ndarray, loss: np.ndarray, *, weights: np.ndarray | None = None
+                  ) -> PowerLawFit:
+    """Fit E, x0 and alpha (needs at least 3 distinct x)."""
+    x, loss = np.asarray(x, dtype=float), np.asarray(loss, dtype=float)
+    if len(np.unique(x)) < 3:
+        raise ValueError("a free-floor power law needs at least 3 distinct x")
+    result = fit_log_model(_model, np.log(x), np.log(loss), _GRID, weights=weights)
+    e, log_x0, alpha = result.theta
+    return PowerLawFit(E=float(np.exp(e)), x0=float(np.exp(log_x0)), alpha=float(alpha),
+                       floor_known=False, n_points=len(x))
+
+
+def fit_excess_power_law(x: np.ndarray, loss: np.ndarray, floor: float) -> PowerLawFit:
+    """Fit ``L - floor = (x0 / x)^alpha`` by least squares on logs (needs 2 distinct x).
+
+    Points at or below the floor carry no information about the power law and are dropped.
+    """
+    x, loss = np.asarray(x, dtype=float), np.asarray(loss, dtype=float)
+    keep = loss > floor
+    if len(np.unique(x[keep])) < 2:
+        raise ValueError("an excess-loss power law needs 2 distinct x above the floor")
+    slope, intercept = np.polyfit(np.log(x[keep]), np.log(loss[keep] - floor), 1)
+    alpha = -float(slope)
+    x0 = float(np.exp(intercept / alpha)) if alpha != 0 else float("nan")
+    return PowerLawFit(E=float(floor), x0=x0, alpha=alpha, floor_known=True,
+                       n_points=int(keep.sum()))
