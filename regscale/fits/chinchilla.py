@@ -3,8 +3,9 @@
 Fitted as in their Approach 3: in log-sum-exp form
 ``log L = LSE(a - alpha log N, b - beta log D, e)`` with ``A = e^a, B = e^b, E = e^e``, Huber loss
 (delta 1e-3) on log loss, L-BFGS from a grid (see :mod:`regscale.fits.huber_fit`). The
-compute-optimal allocation under ``C = 6 N D`` (their Eq. 4): ``N_opt = G (C/6)^(beta/(alpha+beta))``
-and ``D_opt = G^-1 (C/6)^(alpha/(alpha+beta))`` with ``G = (alpha A / (beta B))^(1/(alpha+beta))``.
+compute-optimal allocation under ``C = 6 N D`` (their Eq. 4):
+``N_opt = G (C/6)^(beta/(alpha+beta))`` and ``D_opt = G^-1 (C/6)^(alpha/(alpha+beta))`` with
+``G = (alpha A / (beta B))^(1/(alpha+beta))``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ class ChinchillaFit:
 
     def predict(self, n: np.ndarray, d: np.ndarray) -> np.ndarray:
         """Loss at N parameters and D tokens."""
-        return self.E + self.A / np.power(n, self.alpha) + self.B / np.power(d, self.beta)
+        loss: np.ndarray = self.E + self.A / np.power(n, self.alpha) + \
+            self.B / np.power(d, self.beta)
+        return loss
 
     def compute_optimal(self, flops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(N_opt, D_opt)`` for compute ``C = 6 N D``."""
