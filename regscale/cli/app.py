@@ -29,14 +29,18 @@ def cli() -> None:
       regscale gen --regex 'a*b' -n 5
       regscale inspect --language tomita3 --png tomita3.png
       regscale train --language tomita3 --model gpt --size tiny --tokens 2e5
+      regscale sweep complexity --preset smoke
     """
 
 
 def _register() -> None:
-    from regscale.cli import gen, inspect, train
+    from regscale.cli import gen, inspect, sweep, train
 
     for module in (gen, inspect, train):
         cli.add_command(module.command)
+    for command in (sweep.sweep_command, sweep.collect_command, sweep.fit_command,
+                    sweep.report_command):
+        cli.add_command(command)
 
 
 _register()

@@ -1,0 +1,1 @@
+"""Figures (matplotlib PNGs) and the Markdown report of a sweep."""

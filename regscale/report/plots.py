@@ -1,0 +1,156 @@
+"""The figures of a sweep, each a PNG: loss and excess loss against N and C per language
+(coloured by complexity), exponents against complexity, and the compute-optimal frontier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from regscale.fits.complexity_map import compute_frontier
+
+COLOR_BY = "complexity_entropy_rate_bits"
+
+
+def _colors(laws: pd.DataFrame) -> tuple[dict[str, tuple[float, ...]], plt.cm.ScalarMappable]:
+    values = laws.set_index("language")[COLOR_BY]
+    norm = plt.Normalize(values.min(), values.max() if values.max() > values.min()
+                         else values.min() + 1)
+    mappable = plt.cm.ScalarMappable(norm=norm, cmap="viridis")
+    return {lang: mappable.to_rgba(v) for lang, v in values.items()}, mappable
+
+
+def _finish(fig: plt.Figure, ax: plt.Axes, mappable: plt.cm.ScalarMappable, path: Path) -> Path:
+    fig.colorbar(mappable, ax=ax, label="entropy rate (bits/token)")
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _at_largest_budget(group: pd.DataFrame) -> pd.DataFrame:
+    finite = group["dataset_tokens"].notna().any()
+    budget = group["dataset_tokens"] if finite else group["tokens"]
+    return group[budget == budget.max()].sort_values("non_embedding_params")
+
+
+def loss_vs_params(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Path:
+    """Loss against non-embedding parameters at the largest budget, free-floor fits, floors."""
+    colors, mappable = _colors(laws)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for law in laws.itertuples():
+        group = _at_largest_budget(results[(results.language == law.language)
+                                           & (results.arch == law.arch)])
+        color = colors[law.language]
+        ax.scatter(group.non_embedding_params, group.loss, color=color, s=18,
+                   label=f"{law.language} ({law.arch})")
+        n = np.logspace(np.log10(group.non_embedding_params.min()),
+                        np.log10(group.non_embedding_params.max()), 50)
+        ax.axhline(law.floor, color=color, ls=":", lw=0.8)
+        if not np.isnan(getattr(law, "alpha_N", np.nan)):
+            ax.plot(n, law.floor + np.exp(law.alpha_N * (law.log_x0_N - np.log(n))),
+                    color=color, lw=1)
+    ax.set(xscale="log", xlabel="non-embedding parameters N", ylabel="loss (nats/token)",
+           title="Loss vs N (lines: fits with the exact floor, dotted: the floor)")
+    return _finish(fig, ax, mappable, path)
+
+
+def excess_vs_params(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Path:
+    """Excess loss over the exact optimum against N, log-log, with power-law fits."""
+    colors, mappable = _colors(laws)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for law in laws.itertuples():
+        group = _at_largest_budget(results[(results.language == law.language)
+                                           & (results.arch == law.arch)])
+        color = colors[law.language]
+        excess = (group.loss - law.floor).clip(lower=1e-6)
+        label = f"{law.language}: alpha_N={getattr(law, 'alpha_N', np.nan):.2f}"
+        ax.scatter(group.non_embedding_params, excess, color=color, s=18, label=label)
+        if not np.isnan(getattr(law, "alpha_N", np.nan)):
+            n = np.logspace(np.log10(group.non_embedding_params.min()),
+                            np.log10(group.non_embedding_params.max()), 50)
+            ax.plot(n, np.exp(law.alpha_N * (law.log_x0_N - np.log(n))), color=color, lw=1)
+    ax.set(xscale="log", yscale="log", xlabel="non-embedding parameters N",
+           ylabel="excess loss (nats/token)", title="Excess loss over the Bayes optimum vs N")
+    return _finish(fig, ax, mappable, path)
+
+
+def loss_vs_compute(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Path:
+    """Excess loss against training compute, every run, with each language's frontier."""
+    colors, mappable = _colors(laws)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for law in laws.itertuples():
+        group = results[(results.language == law.language) & (results.arch == law.arch)]
+        color = colors[law.language]
+        excess = (group.loss - law.floor).clip(lower=1e-6).to_numpy()
+        flops = group.flops.to_numpy(float)
+        ax.scatter(flops, excess, color=color, s=10, alpha=0.5)
+        front = compute_frontier(flops, group.loss.to_numpy(float))
+        ax.plot(flops[front], excess[front], color=color, lw=1.2,
+                label=f"{law.language}: alpha_C={getattr(law, 'alpha_C', np.nan):.2f}")
+    ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)",
+           ylabel="excess loss (nats/token)", title="Excess loss vs compute (lines: frontier)")
+    return _finish(fig, ax, mappable, path)
+
+
+def exponent_vs_complexity(laws: pd.DataFrame, path: Path) -> Path:
+    """The N exponent against three complexity measures, with least-squares lines."""
+    measures = [("complexity_states", "minimal-DFA states", True),
+                ("complexity_entropy_rate_bits", "entropy rate (bits/token)", False),
+                ("complexity_topological_entropy_bits", "topological entropy (bits)", False)]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
+    data = laws.dropna(subset=["alpha_N"]) if "alpha_N" in laws else laws.iloc[:0]
+    for ax, (column, label, log_x) in zip(axes, measures, strict=True):
+        ax.scatter(data[column], data["alpha_N"], s=25)
+        for row in data.itertuples():
+            ax.annotate(row.language, (getattr(row, column), row.alpha_N), fontsize=6)
+        if len(data) >= 2 and data[column].nunique() >= 2:
+            slope, intercept = np.polyfit(data[column], data["alpha_N"], 1)
+            xs = np.linspace(data[column].min(), data[column].max(), 20)
+            ax.plot(xs, intercept + slope * xs, lw=1, color="gray")
+        ax.set(xlabel=label, xscale="log" if log_x else "linear")
+    axes[0].set_ylabel("alpha_N (excess-loss exponent)")
+    fig.suptitle("Do exponents change with complexity?")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def compute_optimal(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Path:
+    """Model size on the compute frontier against compute, and Chinchilla's N_opt(C) line."""
+    colors, mappable = _colors(laws)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for law in laws.itertuples():
+        group = results[(results.language == law.language) & (results.arch == law.arch)]
+        flops = group.flops.to_numpy(float)
+        front = compute_frontier(flops, group.loss.to_numpy(float))
+        color = colors[law.language]
+        ax.plot(flops[front], group.non_embedding_params.to_numpy(float)[front], "o-",
+                color=color, ms=3, lw=0.8, label=law.language)
+        if not np.isnan(getattr(law, "chinchilla_alpha", np.nan)):
+            s = law.chinchilla_alpha + law.chinchilla_beta
+            g = (law.chinchilla_alpha * law.chinchilla_A /
+                 (law.chinchilla_beta * law.chinchilla_B)) ** (1 / s)
+            c = np.logspace(np.log10(flops.min()), np.log10(flops.max()), 30)
+            ax.plot(c, g * (c / 6) ** (law.chinchilla_beta / s), "--", color=color, lw=0.8)
+    ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)",
+           ylabel="N on the frontier", title="Compute-optimal model size "
+           "(dashed: Chinchilla N_opt(C))")
+    return _finish(fig, ax, mappable, path)
+
+
+def all_figures(results: pd.DataFrame, laws: pd.DataFrame, folder: Path) -> list[Path]:
+    """Draw every figure into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [loss_vs_params(results, laws, folder / "loss_vs_params.png"),
+            excess_vs_params(results, laws, folder / "excess_vs_params.png"),
+            loss_vs_compute(results, laws, folder / "loss_vs_compute.png"),
+            exponent_vs_complexity(laws, folder / "exponent_vs_complexity.png"),
+            compute_optimal(results, laws, folder / "compute_optimal.png")]
