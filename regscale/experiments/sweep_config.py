@@ -100,6 +100,12 @@ def load_sweep(name: str, *, preset: str | None = None,
                                    " (or give a .toml path)")
     table = read_toml(path)
     presets = table.pop("presets", {})
+    fields = {f.name for f in dataclasses.fields(SweepConfig)} - {"name"}
+    for preset_name, preset_table in presets.items():
+        unknown = sorted(set(preset_table) - fields)
+        if unknown:
+            raise ConfigError(f"unknown key(s) {unknown} in {path} [presets.{preset_name}]; "
+                              f"known: {sorted(fields)}")
     label = path.stem
     if preset is not None:
         if preset not in presets:

@@ -86,7 +86,7 @@ def _fit_axis(row: dict[str, Any], axis: str, x: np.ndarray, loss: np.ndarray,
     try:
         excess = fit_excess_power_law(x, loss, floor)
         row[f"alpha_{axis}"] = excess.alpha
-        row[f"log_x0_{axis}"] = math.log(excess.x0) if excess.x0 > 0 else math.nan
+        row[f"log_x0_{axis}"] = excess.log_x0
     except ValueError:
         pass
     try:

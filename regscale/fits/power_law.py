@@ -20,10 +20,11 @@ import numpy as np
 from regscale.fits.huber_fit import fit_log_model, log_sum_exp
 
 _GRID = np.array(list(itertools.product(
-    np.arange(-2.0, 2.1, 1.0),  # log E
-    np.arange(0.0, 31.0, 5.0),  # log x0
-    np.arange(0.05, 1.6, 0.25),  # alpha
+    np.arange(-3.0, 2.01, 0.25),  # log E
+    np.arange(0.0, 30.1, 2.5),  # log x0
+    np.arange(0.05, 2.0, 0.1),  # alpha
 )))
+"""Start grid, evaluated in one vectorised pass; L-BFGS refines its best points."""
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,22 @@ class PowerLawFit:
     """``L(x) = E + (x0 / x)^alpha``."""
 
     E: float  # floor (fitted, or the known one)
-    x0: float  # scale where the reducible part equals 1
+    log_x0: float  # log of the scale where the reducible part equals 1
     alpha: float  # exponent
     floor_known: bool  # whether E was given rather than fitted
     n_points: int  # points used
 
+    @property
+    def x0(self) -> float:
+        """The scale x0 (may overflow to inf for a near-zero exponent)."""
+        with np.errstate(over="ignore"):
+            return float(np.exp(self.log_x0))
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Loss at ``x``."""
-        return self.E + np.power(self.x0 / np.asarray(x, dtype=float), self.alpha)
+        reducible: np.ndarray = np.exp(self.alpha * (self.log_x0 - np.log(np.asarray(
+            x, dtype=float))))
+        return self.E + reducible
 
     def as_dict(self) -> dict[str, float | bool | int]:
         """Field -> value."""
@@ -61,7 +70,7 @@ def fit_power_law(x: np.ndarray, loss: np.ndarray, *, weights: np.ndarray | None
         raise ValueError("a free-floor power law needs at least 3 distinct x")
     result = fit_log_model(_model, np.log(x), np.log(loss), _GRID, weights=weights)
     e, log_x0, alpha = result.theta
-    return PowerLawFit(E=float(np.exp(e)), x0=float(np.exp(log_x0)), alpha=float(alpha),
+    return PowerLawFit(E=float(np.exp(e)), log_x0=float(log_x0), alpha=float(alpha),
                        floor_known=False, n_points=len(x))
 
 
@@ -76,6 +85,6 @@ def fit_excess_power_law(x: np.ndarray, loss: np.ndarray, floor: float) -> Power
         raise ValueError("an excess-loss power law needs 2 distinct x above the floor")
     slope, intercept = np.polyfit(np.log(x[keep]), np.log(loss[keep] - floor), 1)
     alpha = -float(slope)
-    x0 = float(np.exp(intercept / alpha)) if alpha != 0 else float("nan")
-    return PowerLawFit(E=float(floor), x0=x0, alpha=alpha, floor_known=True,
+    log_x0 = float(intercept) / alpha if alpha != 0 else float("nan")
+    return PowerLawFit(E=float(floor), log_x0=log_x0, alpha=alpha, floor_known=True,
                        n_points=int(keep.sum()))

@@ -1,0 +1,65 @@
+"""The complexity map on synthetic results with known laws: fits and regression recover them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regscale.fits.complexity_map import (
+    COMPLEXITY_MEASURES,
+    complexity_regression,
+    compute_frontier,
+    fit_language_laws,
+)
+
+
+def synthetic_results() -> pd.DataFrame:
+    """Six languages: floor 0.5, excess (N0/N)^alpha with alpha = 0.1 + 0.01 * states,
+    times 0.5% log-normal noise."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for states in (2, 4, 8, 16, 24, 32):
+        alpha = 0.1 + 0.01 * states
+        for n in (1e3, 1e4, 1e5, 1e6):
+            for tokens in (1e5, 1e6):
+                loss = 0.5 + (2e4 / n) ** alpha * np.exp(rng.normal(0, 0.005))
+                row = {"language": f"L{states}", "arch": "gpt", "status": "completed",
+                       "non_embedding_params": n, "tokens": tokens, "dataset_tokens": None,
+                       "flops": 6 * n * tokens, "loss": loss, "optimal_loss": 0.5}
+                row.update({m: float(states) for m in COMPLEXITY_MEASURES})
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_laws_recover_each_languages_exponent_and_the_floor() -> None:
+    laws = fit_language_laws(synthetic_results())
+    assert len(laws) == 6
+    for row in laws.itertuples():
+        states = row.complexity_states
+        assert row.alpha_N == pytest.approx(0.1 + 0.01 * states, abs=0.01)
+        assert row.log_x0_N == pytest.approx(np.log(2e4), rel=0.1)
+        assert row.E_N_free_minus_floor == pytest.approx(0.0, abs=0.1)
+
+
+def test_regression_finds_the_slope_of_exponent_on_complexity() -> None:
+    table = complexity_regression(fit_language_laws(synthetic_results()))
+    row = table[(table.target == "alpha_N") & (table.measure == "states")].iloc[0]
+    assert row.slope == pytest.approx(0.01, rel=0.1)
+    assert row.slope_low <= 0.01 <= row.slope_high and row.slope_low > 0
+    prefactor = table[(table.target == "log_x0_N") & (table.measure == "states")].iloc[0]
+    assert prefactor.slope_low <= 0.0 <= prefactor.slope_high  # only the exponent moves
+
+
+def test_diverged_runs_are_left_out() -> None:
+    results = synthetic_results()
+    results.loc[0, "status"] = "diverged"
+    results.loc[0, "loss"] = np.nan
+    laws = fit_language_laws(results)
+    assert laws.loc[laws.language == "L2", "runs"].item() == 7
+
+
+def test_compute_frontier_is_the_lower_envelope() -> None:
+    flops = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    loss = np.array([5.0, 6.0, 4.0, 4.5, 3.0])
+    assert compute_frontier(flops, loss).tolist() == [0, 2, 4]
