@@ -26,6 +26,9 @@ GRID = np.array(list(itertools.product(
 )))
 """Hoffmann et al.'s start grid."""
 
+BOUNDS = [(-50.0, 100.0), (-50.0, 100.0), (-10.0, 10.0), (0.0, 5.0), (0.0, 5.0)]
+"""Box for (log A, log B, log E, alpha, beta): wide, but no overflow on degenerate data."""
+
 
 @dataclass(frozen=True)
 class ChinchillaFit:
@@ -85,5 +88,5 @@ def fit_chinchilla(n: np.ndarray, d: np.ndarray, loss: np.ndarray, *,
         extra = [np.array([np.log(start.A), np.log(start.B), np.log(start.E), start.alpha,
                            start.beta])]
     result = fit_log_model(_model, data, np.log(loss), GRID, n_starts=n_starts,
-                           extra_starts=extra, weights=weights)
+                           extra_starts=extra, weights=weights, bounds=BOUNDS)
     return _to_fit(result.theta, result.objective)

@@ -25,8 +25,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from regscale.fits.bootstrap import percentile_interval
 from regscale.fits.chinchilla import fit_chinchilla
 from regscale.fits.power_law import fit_excess_power_law, fit_power_law
+
+BOOTSTRAP_RESAMPLES = 500
+"""Resamples of the points behind each known-floor exponent, for its 95% interval."""
 
 COMPLEXITY_MEASURES = ("complexity_states", "complexity_transitions", "complexity_accepting",
                        "complexity_alphabet_size", "complexity_topological_entropy_bits",
@@ -87,6 +91,8 @@ def _fit_axis(row: dict[str, Any], axis: str, x: np.ndarray, loss: np.ndarray,
         excess = fit_excess_power_law(x, loss, floor)
         row[f"alpha_{axis}"] = excess.alpha
         row[f"log_x0_{axis}"] = excess.log_x0
+        low, high = _alpha_interval(x, loss, floor)
+        row[f"alpha_{axis}_low"], row[f"alpha_{axis}_high"] = low, high
     except ValueError:
         pass
     try:
@@ -96,6 +102,21 @@ def _fit_axis(row: dict[str, Any], axis: str, x: np.ndarray, loss: np.ndarray,
         row[f"E_{axis}_free_minus_floor"] = free.E - floor
     except ValueError:
         pass
+
+
+def _alpha_interval(x: np.ndarray, loss: np.ndarray, floor: float) -> tuple[float, float]:
+    """Bootstrap percentile interval of the known-floor exponent (resampling the points)."""
+    rng = np.random.default_rng(0)
+    alphas = []
+    for _ in range(BOOTSTRAP_RESAMPLES):
+        pick = rng.integers(len(x), size=len(x))
+        try:
+            alphas.append(fit_excess_power_law(x[pick], loss[pick], floor).alpha)
+        except ValueError:  # a resample with one distinct x says nothing about the slope
+            continue
+    if len(alphas) < BOOTSTRAP_RESAMPLES // 2:
+        return math.nan, math.nan
+    return percentile_interval(np.array(alphas))
 
 
 def complexity_regression(laws: pd.DataFrame, targets: tuple[str, ...] = (

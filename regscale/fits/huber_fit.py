@@ -39,7 +39,8 @@ class FitResult:
 
 def fit_log_model(model: LogModel, data: np.ndarray, log_y: np.ndarray, grid: np.ndarray,
                   *, n_starts: int = 8, extra_starts: list[np.ndarray] | None = None,
-                  weights: np.ndarray | None = None) -> FitResult:
+                  weights: np.ndarray | None = None,
+                  bounds: list[tuple[float, float]] | None = None) -> FitResult:
     """Minimise the Huber objective of ``model`` over ``theta``.
 
     Parameters
@@ -56,6 +57,8 @@ def fit_log_model(model: LogModel, data: np.ndarray, log_y: np.ndarray, grid: np
         Starts refined in any case (e.g. the full-data optimum during a bootstrap).
     weights
         Per-point weights (bootstrap multiplicities); default 1.
+    bounds
+        Box constraints per parameter (keeps degenerate data from running off to overflow).
     """
     w = np.ones_like(log_y) if weights is None else weights
 
@@ -73,7 +76,9 @@ def fit_log_model(model: LogModel, data: np.ndarray, log_y: np.ndarray, grid: np
         starts = [grid[i] for i in np.argsort(values)[:n_starts]] + starts
     best: FitResult | None = None
     for start in starts:
-        result = minimize(objective, start, jac=True, method="L-BFGS-B",
+        if bounds is not None:
+            start = np.clip(start, [b[0] for b in bounds], [b[1] for b in bounds])
+        result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
                           options={"maxiter": 2000, "gtol": 1e-12, "ftol": 1e-15})
         value = float(result.fun) / SCALE
         if np.isfinite(value) and (best is None or value < best.objective):

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 LAW_COLUMNS = ("language", "arch", "complexity_states", "complexity_entropy_rate_bits",
-               "floor", "alpha_N", "log_x0_N", "alpha_N_free", "E_N_free_minus_floor",
+               "floor", "alpha_N", "alpha_N_low", "alpha_N_high", "log_x0_N", "alpha_N_free",
+               "E_N_free_minus_floor",
                "alpha_D", "alpha_C", "chinchilla_alpha", "chinchilla_beta")
 
 
@@ -42,7 +43,8 @@ def write_report(folder: Path, results: pd.DataFrame, laws: pd.DataFrame,
         "",
         "Losses are nats/token on a fixed held-out stream. `floor` is the exact Bayes-optimal "
         "loss of the same windows; `alpha_N` and `log_x0_N` fit the excess loss "
-        "`(N0/N)^alpha` with that floor; `alpha_N_free` fits `E + (N0/N)^alpha` with E free "
+        "`(N0/N)^alpha` with that floor (`alpha_N_low`..`alpha_N_high`: 95% bootstrap "
+        "interval); `alpha_N_free` fits `E + (N0/N)^alpha` with E free "
         "and `E_N_free_minus_floor` says how far the free E lands from the truth.",
         "",
         "## Laws per language",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -81,8 +82,33 @@ def excess_vs_params(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> P
     return _finish(fig, ax, mappable, path)
 
 
+def excess_vs_data(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Path:
+    """Excess loss against data (tokens seen, or dataset size D) for the largest model."""
+    colors, mappable = _colors(laws)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for law in laws.itertuples():
+        group = results[(results.language == law.language) & (results.arch == law.arch)]
+        group = group[group.non_embedding_params == group.non_embedding_params.max()]
+        finite = group.dataset_tokens.notna().any()
+        data = (group.dataset_tokens if finite else group.tokens).to_numpy(float)
+        order = np.argsort(data)
+        color = colors[law.language]
+        excess = (group.loss.to_numpy(float) - law.floor).clip(min=1e-6)[order]
+        ax.scatter(data[order], excess, color=color, s=18,
+                   label=f"{law.language}: alpha_D={getattr(law, 'alpha_D', np.nan):.2f}")
+        if not np.isnan(getattr(law, "alpha_D", np.nan)):
+            d = np.logspace(np.log10(data.min()), np.log10(data.max()), 50)
+            ax.plot(d, np.exp(law.alpha_D * (law.log_x0_D - np.log(d))), color=color, lw=1)
+    finite_any = results.dataset_tokens.notna().any()
+    ax.set(xscale="log", yscale="log",
+           xlabel="dataset size D (tokens)" if finite_any else "tokens seen D",
+           ylabel="excess loss (nats/token)", title="Excess loss vs data, largest model")
+    return _finish(fig, ax, mappable, path)
+
+
 def loss_vs_compute(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Path:
-    """Excess loss against training compute, every run, with each language's frontier."""
+    """Excess loss against training compute, every run, each language's frontier and its
+    power-law fit (dashed)."""
     colors, mappable = _colors(laws)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for law in laws.itertuples():
@@ -94,29 +120,53 @@ def loss_vs_compute(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pa
         front = compute_frontier(flops, group.loss.to_numpy(float))
         ax.plot(flops[front], excess[front], color=color, lw=1.2,
                 label=f"{law.language}: alpha_C={getattr(law, 'alpha_C', np.nan):.2f}")
+        if not np.isnan(getattr(law, "alpha_C", np.nan)):
+            c = np.logspace(np.log10(flops.min()), np.log10(flops.max()), 50)
+            ax.plot(c, np.exp(law.alpha_C * (law.log_x0_C - np.log(c))), "--", color=color,
+                    lw=0.8)
     ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)",
            ylabel="excess loss (nats/token)", title="Excess loss vs compute (lines: frontier)")
     return _finish(fig, ax, mappable, path)
 
 
+def short_name(language: str) -> str:
+    """A label that fits a plot: ``dfa:n=8,t=14,f=3,k=2,seed=0`` -> ``dfa n8 t14``."""
+    if language.startswith("dfa:"):
+        parts = dict(p.split("=") for p in language[4:].split(",") if "=" in p)
+        return f"dfa n{parts.get('n')} t{parts.get('t')}"
+    return language.removeprefix("regex:")[:16]
+
+
 def exponent_vs_complexity(laws: pd.DataFrame, path: Path) -> Path:
-    """The N exponent against three complexity measures, with least-squares lines."""
+    """The N exponent (with its bootstrap interval) against three complexity measures, one
+    colour per architecture, with least-squares lines."""
     measures = [("complexity_states", "minimal-DFA states", True),
                 ("complexity_entropy_rate_bits", "entropy rate (bits/token)", False),
                 ("complexity_topological_entropy_bits", "topological entropy (bits)", False)]
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
     data = laws.dropna(subset=["alpha_N"]) if "alpha_N" in laws else laws.iloc[:0]
-    for ax, (column, label, log_x) in zip(axes, measures, strict=True):
-        ax.scatter(data[column], data["alpha_N"], s=25)
-        for row in data.itertuples():
-            ax.annotate(row.language, (getattr(row, column), row.alpha_N), fontsize=6)
-        if len(data) >= 2 and data[column].nunique() >= 2:
-            slope, intercept = np.polyfit(data[column], data["alpha_N"], 1)
-            xs = np.linspace(data[column].min(), data[column].max(), 20)
-            ax.plot(xs, intercept + slope * xs, lw=1, color="gray")
-        ax.set(xlabel=label, xscale="log" if log_x else "linear")
+    for (arch, group), color in zip(data.groupby("arch"), plt.cm.tab10.colors, strict=False):
+        for ax, (column, label, log_x) in zip(axes, measures, strict=True):
+            errors = None
+            if "alpha_N_low" in group:
+                errors = np.abs(np.stack([group["alpha_N"] - group["alpha_N_low"],
+                                          group["alpha_N_high"] - group["alpha_N"]])
+                                .astype(float))
+            ax.errorbar(group[column], group["alpha_N"], yerr=errors, fmt="o", ms=4,
+                        capsize=2, color=color, label=arch, alpha=0.8)
+            for row in group.itertuples():
+                ax.annotate(short_name(row.language), (getattr(row, column), row.alpha_N),
+                            fontsize=6, xytext=(3, 3), textcoords="offset points")
+            if len(group) >= 2 and group[column].nunique() >= 2:
+                slope, intercept = np.polyfit(group[column], group["alpha_N"], 1)
+                xs = np.linspace(group[column].min(), group[column].max(), 20)
+                ax.plot(xs, intercept + slope * xs, lw=1, color=color)
+            ax.set(xlabel=label, xscale="log" if log_x else "linear")
+            ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes[0].set_ylabel("alpha_N (excess-loss exponent)")
-    fig.suptitle("Do exponents change with complexity?")
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Do exponents change with complexity? (bars: 95% bootstrap intervals)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -151,6 +201,7 @@ def all_figures(results: pd.DataFrame, laws: pd.DataFrame, folder: Path) -> list
     folder.mkdir(parents=True, exist_ok=True)
     return [loss_vs_params(results, laws, folder / "loss_vs_params.png"),
             excess_vs_params(results, laws, folder / "excess_vs_params.png"),
+            excess_vs_data(results, laws, folder / "excess_vs_data.png"),
             loss_vs_compute(results, laws, folder / "loss_vs_compute.png"),
             exponent_vs_complexity(laws, folder / "exponent_vs_complexity.png"),
             compute_optimal(results, laws, folder / "compute_optimal.png")]
