@@ -37,3 +37,7 @@ class UnknownNameError(RegscaleError):
 
 class ConfigError(RegscaleError):
     """A configuration value or file is invalid."""
+
+
+class StorageError(RegscaleError):
+    """A file could not be written (disk full, file too large, permissions)."""

@@ -1,38 +1,171 @@
 """Executors run a sweep's unfinished runs; only the driver writes shared tables.
 
-``local`` (the default) trains runs one after another in this process, on the device each run
-config names (CUDA when present). Other executors (Ray, SLURM) plug in here with the same
-signature.
+Every executor calls the same ``train(config, folder, resume=True)``, so a run whose worker dies
+is retried from its checkpoint and a finished run is never rerun.
+
+``local`` (default)
+    In this process one run after another; with several GPUs (or ``workers > 1``), a pool of
+    worker processes, each pinned to one GPU through ``CUDA_VISIBLE_DEVICES``.
+``ray``
+    Ray tasks on an existing cluster (``address``) or a local one started for the sweep; each
+    task asks for ``cpus_per_run`` CPUs and ``gpus_per_run`` GPUs; a task whose worker dies is
+    retried ``max_retries`` times.
+``slurm``
+    submitit job arrays on SLURM (``cluster=None`` detects it); ``slurm_cluster="local"`` runs
+    the same jobs as local processes. Failed jobs are resubmitted up to ``max_retries`` times.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 from tqdm import tqdm
 
+from regscale.errors import ConfigError
 from regscale.training.loop import train
 from regscale.training.run_config import RunConfig
 
-Executor = Callable[[list[tuple[RunConfig, Path]], Callable[[str], None]], list[dict[str, Any]]]
+Job = tuple[RunConfig, Path]
 
 
-def run_local(jobs: list[tuple[RunConfig, Path]], log: Callable[[str], None]
-              ) -> list[dict[str, Any]]:
-    """Train each ``(config, folder)`` in turn; a diverged run is reported and the rest go on."""
-    summaries = []
-    bar = tqdm(jobs, unit="run", dynamic_ncols=True, disable=None)
-    for config, folder in bar:
-        bar.set_postfix_str(f"{config.language.name} {config.model.arch} {config.model.size} "
-                            f"{config.data.tokens:.0e} tokens")
-        summary = train(config, folder, resume=True, progress=False)
-        if summary["status"] == "diverged":
-            log(f"run {summary['run_id']} diverged: {summary['message']}")
-        summaries.append(summary)
-    return summaries
+@dataclass(frozen=True, kw_only=True)
+class ExecutorOptions:
+    """Settings of the executors (each reads the ones it needs)."""
+
+    workers: int | None = None  # local: parallel workers; None = one per GPU (1 on CPU)
+    address: str | None = None  # ray: cluster address; None = start a local cluster
+    cpus_per_run: float = 1.0  # ray, slurm: CPUs per run
+    gpus_per_run: float = 0.0  # ray, slurm: GPUs per run
+    max_retries: int = 2  # ray, slurm: retries of a run whose worker or job died
+    slurm_cluster: str | None = None  # None = auto-detect SLURM; "local" = local processes
+    slurm_partition: str | None = None  # SLURM partition
+    slurm_time_min: int = 240  # SLURM time limit per run, minutes
+    slurm_parallelism: int = 64  # SLURM array tasks running at once
+
+    def __post_init__(self) -> None:
+        if self.workers is not None and self.workers < 1:
+            raise ConfigError(f"workers must be >= 1, got {self.workers}")
+        if self.cpus_per_run <= 0 or self.gpus_per_run < 0 or self.max_retries < 0:
+            raise ConfigError("cpus_per_run must be > 0, gpus_per_run and max_retries >= 0")
 
 
-EXECUTORS: dict[str, Executor] = {"local": run_local}
+Executor = Callable[[list[Job], Callable[[str], None], ExecutorOptions], None]
+
+
+def train_job(config: RunConfig, folder: str) -> dict[str, Any]:
+    """What a worker runs: one run, resuming from its checkpoint when it has one."""
+    return train(config, Path(folder), resume=True, progress=False)
+
+
+def _label(config: RunConfig) -> str:
+    return (f"{config.language.name} {config.model.arch} {config.model.size} "
+            f"{config.data.tokens:.0e} tokens")
+
+
+def _report(summary: dict[str, Any], log: Callable[[str], None]) -> None:
+    if summary["status"] == "diverged":
+        log(f"run {summary['run_id']} diverged: {summary['message']}")
+
+
+def run_local(jobs: list[Job], log: Callable[[str], None], options: ExecutorOptions) -> None:
+    """Sequential in this process, or a pool of workers pinned to GPUs."""
+    gpus = torch.cuda.device_count()
+    workers = options.workers or max(gpus, 1)
+    if workers == 1 or len(jobs) <= 1:
+        bar = tqdm(jobs, unit="run", dynamic_ncols=True, disable=None)
+        for config, folder in bar:
+            bar.set_postfix_str(_label(config))
+            _report(train_job(config, str(folder)), log)
+        return
+    slots: Any = multiprocessing.get_context("spawn").Queue()
+    for slot in range(workers):
+        slots.put(str(slot % gpus) if gpus else "")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_pin_device, initargs=(slots,)) as pool:
+        futures = [pool.submit(train_job, config, str(folder)) for config, folder in jobs]
+        for future in tqdm(as_completed(futures), total=len(futures), unit="run", disable=None):
+            _report(future.result(), log)
+
+
+def _pin_device(slots: Any) -> None:
+    """Pool initializer: this worker sees one GPU (or none on CPU)."""
+    os.environ["CUDA_VISIBLE_DEVICES"] = slots.get()
+    torch.set_num_threads(1)
+
+
+def run_ray(jobs: list[Job], log: Callable[[str], None], options: ExecutorOptions) -> None:
+    """Ray tasks; a task whose worker process dies is retried and resumes from its checkpoint."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("the ray executor needs Ray: pip install 'regscale[scale]'") from None
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=options.address, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False)
+    try:
+        task = ray.remote(max_retries=options.max_retries, retry_exceptions=False)(train_job)
+        pending = {task.options(num_cpus=options.cpus_per_run, num_gpus=options.gpus_per_run)
+                   .remote(config, str(folder)): config for config, folder in jobs}
+        failed = 0
+        with tqdm(total=len(pending), unit="run", disable=None) as bar:
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                config = pending.pop(done[0])
+                try:
+                    _report(ray.get(done[0]), log)
+                except ray.exceptions.RayError as exc:
+                    failed += 1
+                    log(f"run {config.run_id()} failed after {options.max_retries} retries: "
+                        f"{str(exc).splitlines()[0]}")
+                bar.update(1)
+        if failed:
+            log(f"{failed} runs failed; rerun the sweep to resume them")
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_slurm(jobs: list[Job], log: Callable[[str], None], options: ExecutorOptions) -> None:
+    """submitit job arrays; failed jobs are resubmitted up to ``max_retries`` times."""
+    try:
+        import submitit
+    except ImportError:
+        raise ConfigError("the slurm executor needs submitit: pip install 'regscale[scale]'"
+                          ) from None
+    if not jobs:
+        return
+    root = jobs[0][1].parent.parent
+    executor = submitit.AutoExecutor(folder=root / "slurm_logs", cluster=options.slurm_cluster)
+    executor.update_parameters(
+        timeout_min=options.slurm_time_min, cpus_per_task=max(1, int(options.cpus_per_run)),
+        gpus_per_node=int(options.gpus_per_run), slurm_array_parallelism=options.slurm_parallelism,
+        **({"slurm_partition": options.slurm_partition} if options.slurm_partition else {}))
+    todo = list(jobs)
+    for attempt in range(options.max_retries + 1):
+        with executor.batch():
+            submitted = [(executor.submit(train_job, config, str(folder)), (config, folder))
+                         for config, folder in todo]
+        log(f"submitted {len(submitted)} jobs (attempt {attempt + 1}) to {executor.cluster}")
+        todo = []
+        for job, (config, folder) in tqdm(submitted, unit="run", disable=None):
+            try:
+                _report(job.result(), log)
+            except Exception as exc:  # a failed or killed job: resubmit, it resumes
+                log(f"run {config.run_id()} job {job.job_id} failed: "
+                    f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}")
+                todo.append((config, folder))
+        if not todo:
+            return
+    log(f"{len(todo)} runs still failing after {options.max_retries} retries; rerun the sweep")
+
+
+EXECUTORS: dict[str, Executor] = {"local": run_local, "ray": run_ray, "slurm": run_slurm}
 """Executor name -> function."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from regscale.errors import UnknownNameError
-from regscale.experiments.executors import EXECUTORS
+from regscale.experiments.executors import EXECUTORS, ExecutorOptions
 from regscale.experiments.sweep_config import SweepConfig
 from regscale.sources.regular_language import RegularLanguage
 from regscale.training.run_config import RunConfig
@@ -26,6 +26,7 @@ from regscale.training.run_store import RunFolder, atomic_write_json
 
 
 def run_sweep(sweep: SweepConfig, root: Path, *, executor: str = "local",
+              options: ExecutorOptions | None = None,
               log: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run every unfinished run of ``sweep`` under ``root``; returns all summaries."""
     runs = sweep.run_configs()
@@ -33,10 +34,11 @@ def run_sweep(sweep: SweepConfig, root: Path, *, executor: str = "local",
         RegularLanguage.build(language)  # fail fast on a bad language, before any training
     atomic_write_json(root / "sweep.json", {"sweep": dataclasses.asdict(sweep),
                                             "run_ids": [r.run_id() for r in runs]})
-    return run_configs(runs, root, executor=executor, log=log)
+    return run_configs(runs, root, executor=executor, options=options, log=log)
 
 
 def run_configs(runs: list[RunConfig], root: Path, *, executor: str = "local",
+                options: ExecutorOptions | None = None,
                 log: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run a list of configs into ``root/runs``; finished ones are read, not rerun."""
     if executor not in EXECUTORS:
@@ -46,7 +48,7 @@ def run_configs(runs: list[RunConfig], root: Path, *, executor: str = "local",
     done = {f for f in folders if RunFolder(f).is_finished()}
     todo = [(run, f) for run, f in zip(runs, folders, strict=True) if f not in done]
     log(f"{len(runs)} runs: {len(done)} finished, {len(todo)} to run")
-    EXECUTORS[executor](todo, log)
+    EXECUTORS[executor](todo, log, options or ExecutorOptions())
     summaries = []
     for folder in folders:
         summary = RunFolder(folder).read_summary()

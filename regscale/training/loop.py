@@ -19,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -172,6 +174,8 @@ class _Trainer:
             if not self.folder.config.exists():
                 atomic_write_json(self.folder.config,
                                   {"run_id": self.run_id, **self.config.to_dict()})
+            atomic_write_json(self.folder.owner, {"pid": os.getpid(), "host": socket.gethostname(),
+                                                  "world_size": self.info.world_size})
         if self.folder.checkpoint.exists():
             self._restore(load_checkpoint(self.folder.checkpoint, run_id=self.run_id))
             if self.info.is_main:

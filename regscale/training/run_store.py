@@ -1,5 +1,6 @@
-"""A run folder: ``config.json``, ``metrics.jsonl``, ``checkpoint.pt``, ``best_model.pt`` and
-``summary.json``, the last written atomically and last of all, so its presence means "finished".
+"""A run folder: ``config.json``, ``owner.json``, ``metrics.jsonl``, ``checkpoint.pt``,
+``best_model.pt`` and ``summary.json``, the last written atomically and last of all, so its
+presence means "finished".
 
 Every file is replaced atomically (write to a temporary file, fsync, rename), so a crash or kill
 leaves either the old or the new version, never a torn one.
@@ -13,22 +14,31 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from regscale.errors import ConfigError
+from regscale.errors import ConfigError, StorageError
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Replace ``path`` with ``data`` atomically; the old file survives any failure.
+
+    Raises
+    ------
+    StorageError
+        The write failed (disk full, file too large, permissions).
+    """
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise StorageError(f"could not write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None and Path(tmp).exists():
+            Path(tmp).unlink()
 
 
 def atomic_write_json(path: Path, payload: Any) -> None:
@@ -46,6 +56,7 @@ class RunFolder:
         self.summary = self.path / "summary.json"
         self.checkpoint = self.path / "checkpoint.pt"
         self.best_model = self.path / "best_model.pt"
+        self.owner = self.path / "owner.json"  # pid and host of the process that last ran it
 
     def is_finished(self) -> bool:
         """Whether a valid ``summary.json`` exists."""
@@ -64,11 +75,15 @@ class RunFolder:
         return summary
 
     def append_metrics(self, row: dict[str, Any]) -> None:
-        """Append one JSON line and make it durable."""
-        with self.metrics.open("a") as handle:
-            handle.write(json.dumps(row, sort_keys=True) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        """Append one JSON line and make it durable (a torn line is skipped when read)."""
+        try:
+            with self.metrics.open("a") as handle:
+                handle.write(json.dumps(row, sort_keys=True) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise StorageError(f"could not write {self.metrics}: {exc.strerror or exc}"
+                               ) from None
 
     def read_metrics(self) -> list[dict[str, Any]]:
         """All complete metric lines (a torn last line from a crash is skipped)."""

@@ -1,0 +1,85 @@
+"""Executors: a real local Ray cluster, submitit's local executor, a local process pool; a Ray
+worker killed mid-run is retried and the sweep completes with nothing duplicated or lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from regscale.experiments.executors import ExecutorOptions
+from regscale.experiments.sweep import run_sweep
+from regscale.experiments.sweep_config import load_sweep
+from regscale.training.run_store import RunFolder
+from tests.experiments.tiny_sweep import TINY, write_tiny
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def assert_complete_once(out: Path, runs: int) -> None:
+    folders = sorted((out / "runs").iterdir())
+    assert len(folders) == runs
+    for folder in folders:
+        summary = RunFolder(folder).read_summary()
+        assert summary is not None and summary["status"] == "completed"
+        steps = [r["step"] for r in RunFolder(folder).read_metrics()]
+        assert steps == sorted(set(steps)) and steps[-1] == summary["steps"]
+
+
+def test_local_process_pool(tmp_path: Path) -> None:
+    sweep = load_sweep(str(write_tiny(tmp_path)))
+    run_sweep(sweep, tmp_path / "out", options=ExecutorOptions(workers=2), log=quiet)
+    assert_complete_once(tmp_path / "out", 8)
+
+
+def test_submitit_local_executor(tmp_path: Path) -> None:
+    pytest.importorskip("submitit", reason="submitit is not installed (pip install '.[scale]')")
+    sweep = load_sweep(str(write_tiny(tmp_path)), preset="one")
+    sweep = sweep.__class__(**{**sweep.__dict__, "sizes": ("nano", "micro")})
+    run_sweep(sweep, tmp_path / "out", executor="slurm",
+              options=ExecutorOptions(slurm_cluster="local"), log=quiet)
+    assert_complete_once(tmp_path / "out", 2)
+    assert (tmp_path / "out" / "slurm_logs").is_dir()
+
+
+def test_ray_local_cluster_survives_a_killed_worker(tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install '.[scale]')")
+    text = TINY.replace("tokens = [2048, 6144]", "tokens = [24576]").replace(
+        'sizes = ["nano", "micro"]', 'sizes = ["micro"]')
+    sweep = load_sweep(str(write_tiny(tmp_path, text)))
+    out = tmp_path / "out"
+    killed: list[int] = []
+
+    def kill_one_worker() -> None:
+        deadline = time.time() + 120
+        while time.time() < deadline and not killed:
+            for folder in out.glob("runs/*"):
+                owner, metrics = folder / "owner.json", RunFolder(folder).read_metrics()
+                if owner.exists() and len(metrics) >= 2 and not RunFolder(folder).is_finished():
+                    pid = json.loads(owner.read_text())["pid"]
+                    if pid != os.getpid():
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+                        return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        messages: list[str] = []
+        run_sweep(sweep, out, executor="ray", options=ExecutorOptions(max_retries=2),
+                  log=messages.append)
+    finally:
+        ray.shutdown()
+        killer.join()
+    assert killed, "no worker was caught mid-run"
+    assert_complete_once(out, 2)
+    assert not any("failed" in m for m in messages)
