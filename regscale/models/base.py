@@ -25,6 +25,9 @@ class SequenceModel(nn.Module, ABC):
     stateful: bool = False
     """Whether memory carries across consecutive segments (Transformer-XL, LSTM)."""
 
+    config: Any
+    """The model's config dataclass; every one has ``n_layer`` and ``d_model``."""
+
     @abstractmethod
     def forward(
         self, tokens: torch.Tensor, memory: Memory = None
@@ -36,14 +39,14 @@ class SequenceModel(nn.Module, ABC):
         """Parameters in token (and position) embeddings; a tied output layer is not counted."""
 
     @property
-    @abstractmethod
     def n_layer(self) -> int:
         """Number of layers."""
+        return int(self.config.n_layer)
 
     @property
-    @abstractmethod
     def d_model(self) -> int:
         """Width of the residual stream / hidden state."""
+        return int(self.config.d_model)
 
     @property
     @abstractmethod

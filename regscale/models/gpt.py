@@ -102,19 +102,7 @@ class GPT(SequenceModel):
         self.ln_final = nn.LayerNorm(config.d_model)
         self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
         self.head.weight = self.token_embedding.weight  # weight tying
-        self.apply(_init_weights)
-        residual_std = 0.02 / math.sqrt(2 * config.n_layer)
-        for name, param in self.named_parameters():
-            if name.endswith(("proj.weight", "down.weight")):
-                nn.init.normal_(param, mean=0.0, std=residual_std)
-
-    @property
-    def n_layer(self) -> int:
-        return self.config.n_layer
-
-    @property
-    def d_model(self) -> int:
-        return self.config.d_model
+        init_gpt2_weights(self, config.n_layer)
 
     @property
     def attended_keys(self) -> int:
@@ -141,8 +129,15 @@ def dropout_layer(p: float) -> nn.Module:
     return nn.Dropout(p) if p > 0 else nn.Identity()
 
 
-def _init_weights(module: nn.Module) -> None:
-    if isinstance(module, nn.Linear | nn.Embedding):
-        nn.init.normal_(module.weight, mean=0.0, std=0.02)
-        if isinstance(module, nn.Linear) and module.bias is not None:
-            nn.init.zeros_(module.bias)
+def init_gpt2_weights(model: nn.Module, n_layer: int) -> None:
+    """GPT-2 initialisation: N(0, 0.02) for linear and embedding weights, zero biases, and
+    N(0, 0.02 / sqrt(2 n_layer)) for the projections that write into the residual stream."""
+    for module in model.modules():
+        if isinstance(module, nn.Linear | nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                nn.init.zeros_(module.bias)
+    residual_std = 0.02 / math.sqrt(2 * n_layer)
+    for name, param in model.named_parameters():
+        if name.endswith(("proj.weight", "down.weight")):
+            nn.init.normal_(param, mean=0.0, std=residual_std)

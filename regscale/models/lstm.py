@@ -48,14 +48,6 @@ class LSTM(SequenceModel):
         nn.init.normal_(self.token_embedding.weight, mean=0.0, std=0.02)
 
     @property
-    def n_layer(self) -> int:
-        return self.config.n_layer
-
-    @property
-    def d_model(self) -> int:
-        return self.config.d_model
-
-    @property
     def attended_keys(self) -> int:
         return 0
 

@@ -23,7 +23,7 @@ from torch.nn import functional as F
 
 from regscale.errors import ConfigError
 from regscale.models.base import Memory, SequenceModel
-from regscale.models.gpt import MLP, dropout_layer
+from regscale.models.gpt import MLP, dropout_layer, init_gpt2_weights
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,21 +139,7 @@ class TransformerXL(SequenceModel):
         self.ln_final = nn.LayerNorm(config.d_model)
         self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
         self.head.weight = self.token_embedding.weight
-        for module in self.modules():
-            if isinstance(module, nn.Linear | nn.Embedding):
-                nn.init.normal_(module.weight, mean=0.0, std=0.02)
-        residual_std = 0.02 / math.sqrt(2 * config.n_layer)
-        for name, param in self.named_parameters():
-            if name.endswith(("proj.weight", "down.weight")):
-                nn.init.normal_(param, mean=0.0, std=residual_std)
-
-    @property
-    def n_layer(self) -> int:
-        return self.config.n_layer
-
-    @property
-    def d_model(self) -> int:
-        return self.config.d_model
+        init_gpt2_weights(self, config.n_layer)
 
     @property
     def attended_keys(self) -> int:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import matplotlib.ticker
@@ -35,6 +36,12 @@ def _finish(fig: plt.Figure, ax: plt.Axes, mappable: plt.cm.ScalarMappable, path
     return path
 
 
+def _runs_of(results: pd.DataFrame, law: Any) -> pd.DataFrame:
+    """The runs behind one row of the laws table (one language, one architecture)."""
+    return results[(results.language == law.language)
+                   & (results.arch == law.arch)]
+
+
 def _at_largest_budget(group: pd.DataFrame) -> pd.DataFrame:
     finite = group["dataset_tokens"].notna().any()
     budget = group["dataset_tokens"] if finite else group["tokens"]
@@ -46,8 +53,7 @@ def loss_vs_params(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pat
     colors, mappable = _colors(laws)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for law in laws.itertuples():
-        group = _at_largest_budget(results[(results.language == law.language)
-                                           & (results.arch == law.arch)])
+        group = _at_largest_budget(_runs_of(results, law))
         color = colors[law.language]
         ax.scatter(group.non_embedding_params, group.loss, color=color, s=18,
                    label=f"{law.language} ({law.arch})")
@@ -67,8 +73,7 @@ def excess_vs_params(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> P
     colors, mappable = _colors(laws)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for law in laws.itertuples():
-        group = _at_largest_budget(results[(results.language == law.language)
-                                           & (results.arch == law.arch)])
+        group = _at_largest_budget(_runs_of(results, law))
         color = colors[law.language]
         excess = (group.loss - law.floor).clip(lower=1e-6)
         label = f"{law.language}: alpha_N={getattr(law, 'alpha_N', np.nan):.2f}"
@@ -87,7 +92,7 @@ def excess_vs_data(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pat
     colors, mappable = _colors(laws)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for law in laws.itertuples():
-        group = results[(results.language == law.language) & (results.arch == law.arch)]
+        group = _runs_of(results, law)
         group = group[group.non_embedding_params == group.non_embedding_params.max()]
         finite = group.dataset_tokens.notna().any()
         data = (group.dataset_tokens if finite else group.tokens).to_numpy(float)
@@ -112,7 +117,7 @@ def loss_vs_compute(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pa
     colors, mappable = _colors(laws)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for law in laws.itertuples():
-        group = results[(results.language == law.language) & (results.arch == law.arch)]
+        group = _runs_of(results, law)
         color = colors[law.language]
         excess = (group.loss - law.floor).clip(lower=1e-6).to_numpy()
         flops = group.flops.to_numpy(float)
@@ -178,7 +183,7 @@ def compute_optimal(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pa
     colors, mappable = _colors(laws)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for law in laws.itertuples():
-        group = results[(results.language == law.language) & (results.arch == law.arch)]
+        group = _runs_of(results, law)
         flops = group.flops.to_numpy(float)
         front = compute_frontier(flops, group.loss.to_numpy(float))
         color = colors[law.language]
