@@ -2,8 +2,9 @@
 
 A tree renders two ways: :func:`to_python` gives a pattern with the same meaning under Python's
 ``re.fullmatch`` (used as the test oracle), :func:`to_automata_lib` gives a pattern that only uses
-the operators automata-lib handles reliably (``|``, ``*``, ``?``, concatenation, groups): bounded
-repetition is expanded here, and the empty word is eliminated first by :func:`simplify`.
+the operators automata-lib handles reliably (``|``, ``*``, ``+``, ``?``, concatenation, groups):
+bounded repetition is expanded here (automata-lib mishandles ``x{0}``), and the empty word is
+eliminated first by :func:`simplify`.
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ def _quantifier(lo: int, hi: int | None) -> str:
 
 
 def to_automata_lib(node: Node) -> str:
-    """Render with only ``|``, ``*``, ``?``, groups and concatenation, every operand grouped.
+    """Render with only ``|``, ``*``, ``+``, ``?``, groups and concatenation, grouping only where
+    precedence needs it (a union inside a concatenation, a compound operand of a quantifier).
 
     Bounded repetition is expanded: ``x{2,4}`` becomes ``xx(x(x)?)?``. The tree must not
     contain ``Epsilon`` (call :func:`simplify` first and handle a bare ``Epsilon`` separately).
@@ -163,10 +165,16 @@ def to_automata_lib(node: Node) -> str:
     if isinstance(node, CharClass):
         return _group("|".join(node.chars))
     if isinstance(node, Concat):
-        return "".join(_group(to_automata_lib(p)) for p in node.parts)
+        return "".join(_group(to_automata_lib(p)) if isinstance(p, Union) else to_automata_lib(p)
+                       for p in node.parts)
     if isinstance(node, Union):
-        return "|".join(_group(to_automata_lib(o)) for o in node.options)
-    inner = _group(to_automata_lib(node.node))
+        return "|".join(to_automata_lib(o) for o in node.options)
+    inner = to_automata_lib(node.node)
+    if not isinstance(node.node, Symbol | CharClass):
+        inner = _group(inner)
+    native = {(0, None): "*", (1, None): "+", (0, 1): "?"}.get((node.lo, node.hi))
+    if native is not None:
+        return inner + native
     required = inner * node.lo
     if node.hi is None:
         return required + inner + "*"

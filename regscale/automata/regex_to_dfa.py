@@ -8,9 +8,9 @@ exhausting memory.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 
+import numpy as np
 from automata.fa.dfa import DFA
 from automata.fa.nfa import NFA
 
@@ -77,14 +77,26 @@ def min_dfa_from_regex(
             f"{MAX_EXPANDED_SYMBOLS}; reduce the repetition bounds"
         )
     nfa = NFA.from_regex(to_automata_lib(tree), input_symbols=frozenset(symbols))
-    dfa = subset_construction(nfa, symbols, max_states=max_states, pattern=pattern)
-    return CompactDFA.from_automata_lib(dfa.minify(), symbols)
+    transitions, final = subset_construction(nfa, symbols, max_states=max_states,
+                                             pattern=pattern)
+    # Hopcroft straight from the subset table, as automata-lib's own DFA.from_nfa(minify=True)
+    # does, rather than through an intermediate DFA object (whose freezing and validation cost
+    # about as much as the minimisation). automata-lib is pinned below 10 for this entry point.
+    minimal = DFA._minify(reachable_states=frozenset(transitions), input_symbols=frozenset(symbols),
+                          transitions=transitions, initial_state=0,
+                          reachable_final_states=final, retain_names=False)
+    return CompactDFA.from_automata_lib(minimal, symbols)
 
 
 def subset_construction(
     nfa: NFA, alphabet: tuple[str, ...], *, max_states: int, pattern: str = "?"
-) -> DFA:
-    """Determinise ``nfa`` (partial DFA, no dead state), stopping at ``max_states`` states.
+) -> tuple[dict[int, dict[str, int]], frozenset[int]]:
+    """Determinise ``nfa``: the partial transition table (no dead state; every state reachable
+    from state 0) and the accepting states; stops at ``max_states`` states.
+
+    Breadth-first by level and vectorised: the subsets of a level are rows of a boolean matrix,
+    one matrix product per symbol gives all their successors (epsilon closures folded into the
+    step matrices), and new subsets are recognised by their packed bytes.
 
     Raises
     ------
@@ -92,44 +104,48 @@ def subset_construction(
         More than ``max_states`` reachable subsets.
     """
     closure = _epsilon_closures(nfa)
-    moves: dict[object, dict[str, frozenset[object]]] = {
-        q: {s: frozenset(t) for s, t in row.items() if s != ""}
-        for q, row in nfa.transitions.items()
-    }
-    start = closure[nfa.initial_state]
-    number = {start: 0}
-    queue = deque([start])
-    transitions: dict[int, dict[str, int]] = {}
-    while queue:
-        subset = queue.popleft()
-        row: dict[str, int] = {}
-        for symbol in alphabet:
-            target: set[object] = set()
-            for q in subset:
-                for r in moves.get(q, {}).get(symbol, ()):
-                    target |= closure[r]
-            if not target:
+    index = {q: i for i, q in enumerate(nfa.states)}
+    n = len(index)
+    step = {symbol: np.zeros((n, n), dtype=np.float32) for symbol in alphabet}
+    for q, row in nfa.transitions.items():
+        for symbol, targets in row.items():
+            if symbol == "":
                 continue
-            key = frozenset(target)
-            if key not in number:
-                if len(number) >= max_states:
-                    raise StateLimitError(
-                        f"the DFA of {pattern!r} exceeds the state limit of {max_states} "
-                        "states; raise --max-states or simplify the regex"
-                    )
-                number[key] = len(number)
-                queue.append(key)
-            row[symbol] = number[key]
-        transitions[number[subset]] = row
-    final = frozenset(i for s, i in number.items() if not s.isdisjoint(nfa.final_states))
-    return DFA(
-        states=frozenset(number.values()),
-        input_symbols=frozenset(alphabet),
-        transitions=transitions,
-        initial_state=0,
-        final_states=final,
-        allow_partial=True,
-    )
+            for r in targets:
+                step[symbol][index[q], [index[c] for c in closure[r]]] = 1.0
+    start = np.zeros(n, dtype=bool)
+    start[[index[c] for c in closure[nfa.initial_state]]] = True
+    number = {np.packbits(start).tobytes(): 0}
+    subsets = [start]
+    transitions: dict[int, dict[str, int]] = {0: {}}
+    frontier = [0]
+    while frontier:
+        block = np.stack([subsets[i] for i in frontier]).astype(np.float32)
+        next_frontier = []
+        for symbol in alphabet:
+            targets = (block @ step[symbol]) > 0
+            packed = np.packbits(targets, axis=1)
+            for row, source in enumerate(frontier):
+                if not targets[row].any():
+                    continue
+                key = packed[row].tobytes()
+                target = number.get(key)
+                if target is None:
+                    if len(number) >= max_states:
+                        raise StateLimitError(
+                            f"the DFA of {pattern!r} exceeds the state limit of {max_states} "
+                            "states; raise --max-states or simplify the regex"
+                        )
+                    target = number[key] = len(subsets)
+                    subsets.append(targets[row])
+                    transitions[target] = {}
+                    next_frontier.append(target)
+                transitions[source][symbol] = target
+        frontier = next_frontier
+    final_mask = np.zeros(n, dtype=bool)
+    final_mask[[index[q] for q in nfa.final_states]] = True
+    final = frozenset(i for i, subset in enumerate(subsets) if (subset & final_mask).any())
+    return transitions, final
 
 
 def _epsilon_closures(nfa: NFA) -> dict[object, frozenset[object]]:
