@@ -17,6 +17,8 @@ import pandas as pd
 from regscale.fits.complexity_map import compute_frontier
 
 COLOR_BY = "complexity_entropy_rate_bits"
+MARKERS = {"gpt": "o", "transformer_xl": "^", "lstm": "s"}
+"""Marker per architecture; colour is the language's complexity."""
 
 
 def _colors(laws: pd.DataFrame) -> tuple[dict[str, tuple[float, ...]], plt.cm.ScalarMappable]:
@@ -56,7 +58,7 @@ def loss_vs_params(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pat
         group = _at_largest_budget(_runs_of(results, law))
         color = colors[law.language]
         ax.scatter(group.non_embedding_params, group.loss, color=color, s=18,
-                   label=f"{law.language} ({law.arch})")
+                   marker=MARKERS.get(law.arch, "o"), label=f"{law.language} ({law.arch})")
         n = np.logspace(np.log10(group.non_embedding_params.min()),
                         np.log10(group.non_embedding_params.max()), 50)
         ax.axhline(law.floor, color=color, ls=":", lw=0.8)
@@ -76,8 +78,9 @@ def excess_vs_params(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> P
         group = _at_largest_budget(_runs_of(results, law))
         color = colors[law.language]
         excess = (group.loss - law.floor).clip(lower=1e-6)
-        label = f"{law.language}: alpha_N={getattr(law, 'alpha_N', np.nan):.2f}"
-        ax.scatter(group.non_embedding_params, excess, color=color, s=18, label=label)
+        label = f"{law.language} ({law.arch}): alpha_N={getattr(law, 'alpha_N', np.nan):.2f}"
+        ax.scatter(group.non_embedding_params, excess, color=color, s=18, label=label,
+                   marker=MARKERS.get(law.arch, "o"))
         if not np.isnan(getattr(law, "alpha_N", np.nan)):
             n = np.logspace(np.log10(group.non_embedding_params.min()),
                             np.log10(group.non_embedding_params.max()), 50)
@@ -99,8 +102,9 @@ def excess_vs_data(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pat
         order = np.argsort(data)
         color = colors[law.language]
         excess = (group.loss.to_numpy(float) - law.floor).clip(min=1e-6)[order]
-        ax.scatter(data[order], excess, color=color, s=18,
-                   label=f"{law.language}: alpha_D={getattr(law, 'alpha_D', np.nan):.2f}")
+        ax.scatter(data[order], excess, color=color, s=18, marker=MARKERS.get(law.arch, "o"),
+                   label=f"{law.language} ({law.arch}): "
+                   f"alpha_D={getattr(law, 'alpha_D', np.nan):.2f}")
         if not np.isnan(getattr(law, "alpha_D", np.nan)):
             d = np.logspace(np.log10(data.min()), np.log10(data.max()), 50)
             ax.plot(d, np.exp(law.alpha_D * (law.log_x0_D - np.log(d))), color=color, lw=1)
@@ -121,10 +125,12 @@ def loss_vs_compute(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pa
         color = colors[law.language]
         excess = (group.loss - law.floor).clip(lower=1e-6).to_numpy()
         flops = group.flops.to_numpy(float)
-        ax.scatter(flops, excess, color=color, s=10, alpha=0.5)
+        ax.scatter(flops, excess, color=color, s=10, alpha=0.5,
+                   marker=MARKERS.get(law.arch, "o"))
         front = compute_frontier(flops, group.loss.to_numpy(float))
         ax.plot(flops[front], excess[front], color=color, lw=1.2,
-                label=f"{law.language}: alpha_C={getattr(law, 'alpha_C', np.nan):.2f}")
+                label=f"{law.language} ({law.arch}): "
+                f"alpha_C={getattr(law, 'alpha_C', np.nan):.2f}")
         if not np.isnan(getattr(law, "alpha_C", np.nan)):
             c = np.logspace(np.log10(flops.min()), np.log10(flops.max()), 50)
             ax.plot(c, np.exp(law.alpha_C * (law.log_x0_C - np.log(c))), "--", color=color,
