@@ -37,6 +37,14 @@ COMPLEXITY_MEASURES = ("complexity_states", "complexity_transitions", "complexit
                        "complexity_entropy_rate_bits", "complexity_mean_string_length")
 
 
+def data_axis(runs: pd.DataFrame) -> pd.Series:
+    """The data D of each run: the dataset size where the runs repeat a finite dataset, the
+    tokens seen where they read fresh data."""
+    finite = runs["dataset_tokens"].notna().any()
+    column: pd.Series = runs["dataset_tokens"] if finite else runs["tokens"]
+    return column
+
+
 def compute_frontier(flops: np.ndarray, loss: np.ndarray) -> np.ndarray:
     """Indices of the points on the lower envelope: lower loss than every cheaper point."""
     order = np.argsort(flops, kind="stable")
@@ -64,14 +72,13 @@ def _laws(language: str, arch: str, group: pd.DataFrame) -> dict[str, Any]:
         row[measure] = group[measure].iloc[0]
     floor = float(group["optimal_loss"].mean())
     row["floor"] = floor
-    finite = group["dataset_tokens"].notna().any()
-    budget = group["dataset_tokens"] if finite else group["tokens"]
+    budget = data_axis(group)
     at_budget = group[budget == budget.max()]
     _fit_axis(row, "N", at_budget["non_embedding_params"].to_numpy(float),
               at_budget["loss"].to_numpy(float), floor)
     biggest = group[group["non_embedding_params"] == group["non_embedding_params"].max()]
-    biggest_budget = (biggest["dataset_tokens"] if finite else biggest["tokens"])
-    _fit_axis(row, "D", biggest_budget.to_numpy(float), biggest["loss"].to_numpy(float), floor)
+    _fit_axis(row, "D", data_axis(biggest).to_numpy(float), biggest["loss"].to_numpy(float),
+              floor)
     front = compute_frontier(group["flops"].to_numpy(float), group["loss"].to_numpy(float))
     _fit_axis(row, "C", group["flops"].to_numpy(float)[front],
               group["loss"].to_numpy(float)[front], floor)

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from regscale.fits.complexity_map import compute_frontier
+from regscale.fits.complexity_map import compute_frontier, data_axis
 
 COLOR_BY = "complexity_entropy_rate_bits"
 MARKERS = {"gpt": "o", "transformer_xl": "^", "lstm": "s"}
@@ -45,8 +45,7 @@ def _runs_of(results: pd.DataFrame, law: Any) -> pd.DataFrame:
 
 
 def _at_largest_budget(group: pd.DataFrame) -> pd.DataFrame:
-    finite = group["dataset_tokens"].notna().any()
-    budget = group["dataset_tokens"] if finite else group["tokens"]
+    budget = data_axis(group)
     return group[budget == budget.max()].sort_values("non_embedding_params")
 
 
@@ -97,8 +96,7 @@ def excess_vs_data(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pat
     for law in laws.itertuples():
         group = _runs_of(results, law)
         group = group[group.non_embedding_params == group.non_embedding_params.max()]
-        finite = group.dataset_tokens.notna().any()
-        data = (group.dataset_tokens if finite else group.tokens).to_numpy(float)
+        data = data_axis(group).to_numpy(float)
         order = np.argsort(data)
         color = colors[law.language]
         excess = (group.loss.to_numpy(float) - law.floor).clip(min=1e-6)[order]
