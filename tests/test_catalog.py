@@ -62,3 +62,15 @@ def test_bad_language_files(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises((ConfigError, UnknownNameError), match=message):
         load_language_config(str(path))
+
+
+@pytest.mark.parametrize("name", ["tomita3", "a_star_b", "count_mod3"])
+def test_token_acceptance_agrees_with_string_acceptance(name: str) -> None:
+    language = RegularLanguage.build(load_language_config(name))
+    alphabet = "".join(language.dfa.alphabet)
+    for n in range(7):
+        for word in map("".join, itertools.product(alphabet, repeat=n)):
+            tokens = [i + 1 for i in language.dfa.symbol_ids(word)]
+            assert language.accepts_tokens(tokens) == language.dfa.accepts(word)
+            assert not language.accepts_tokens([*tokens, 0])  # SEP is not a symbol
+    assert not language.dfa.accepts("z")  # outside the alphabet

@@ -10,7 +10,7 @@ co-reachable to an accepting state); a transition into the dead state is stored 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,18 +75,22 @@ class CompactDFA:
         index = {s: i for i, s in enumerate(self.alphabet)}
         return [index[c] for c in word]
 
-    def run(self, word: str) -> int:
-        """State reached after reading ``word`` from the start, or ``DEAD``."""
-        state = 0
-        index = {s: i for i, s in enumerate(self.alphabet)}
-        for c in word:
-            i = index.get(c)
-            if i is None:
+    def run_symbols(self, symbols: Iterable[int]) -> int:
+        """State reached after reading symbol indices from the start, or ``DEAD`` (also for an
+        index outside ``0..k-1``)."""
+        state, k = 0, len(self.alphabet)
+        for i in symbols:
+            if not 0 <= i < k:
                 return DEAD
             state = int(self.transitions[state, i])
             if state == DEAD:
                 return DEAD
         return state
+
+    def run(self, word: str) -> int:
+        """State reached after reading ``word`` from the start, or ``DEAD``."""
+        index = {s: i for i, s in enumerate(self.alphabet)}
+        return self.run_symbols(index.get(c, -1) for c in word)
 
     def accepts(self, word: str) -> bool:
         """Whether the language contains ``word``."""

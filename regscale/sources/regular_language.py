@@ -7,10 +7,9 @@ given syntax-tree size (:class:`RandomRegexSpec`), plus a sampling policy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-
-import numpy as np
 
 from regscale.automata.compact_dfa import DEAD, CompactDFA
 from regscale.automata.complexity import Complexity, measure_complexity
@@ -135,13 +134,7 @@ class RegularLanguage:
             return random_regex(spec.size, spec.alphabet_size, spec.seed)
         return None
 
-    def accepts_tokens(self, tokens: np.ndarray) -> bool:
-        """Whether a token sequence (symbols only, ids >= 1) spells a word of the language."""
-        state = 0
-        for t in tokens:
-            if not 1 <= t <= len(self.dfa.alphabet):
-                return False
-            state = int(self.dfa.transitions[state, int(t) - 1])
-            if state == DEAD:
-                return False
-        return bool(self.dfa.accepting[state])
+    def accepts_tokens(self, tokens: Iterable[int]) -> bool:
+        """Whether a token sequence (symbols only, ids >= 1; SEP rejects) spells a word."""
+        state = self.dfa.run_symbols(int(t) - 1 for t in tokens)
+        return state != DEAD and bool(self.dfa.accepting[state])

@@ -85,7 +85,7 @@ class RegularTrainingData:
 
     def accepts(self, symbols: list[int]) -> bool:
         """Whether a generated token string (no SEP) is a word of the language."""
-        return self.language.accepts_tokens(torch.tensor(symbols, dtype=torch.long).numpy())
+        return self.language.accepts_tokens(symbols)
 
 
 class _Repeat:
