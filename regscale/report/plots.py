@@ -44,13 +44,24 @@ def _runs_of(results: pd.DataFrame, law: Any) -> pd.DataFrame:
                    & (results.arch == law.arch)]
 
 
+def _fitted_excess(law: Any, axis: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The known-floor fit ``(x0/x)^alpha`` of one axis (N, D or C) on a log grid spanning
+    ``x``, or None where that axis had too few points to fit."""
+    alpha = getattr(law, f"alpha_{axis}", np.nan)
+    if np.isnan(alpha):
+        return None
+    grid = np.logspace(np.log10(np.min(x)), np.log10(np.max(x)), 50)
+    return grid, np.exp(alpha * (getattr(law, f"log_x0_{axis}") - np.log(grid)))
+
+
 def _at_largest_budget(group: pd.DataFrame) -> pd.DataFrame:
     budget = data_axis(group)
     return group[budget == budget.max()].sort_values("non_embedding_params")
 
 
 def loss_vs_params(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Path:
-    """Loss against non-embedding parameters at the largest budget, free-floor fits, floors."""
+    """Loss against non-embedding parameters at the largest budget, the fits with the exact
+    floor, and the floors."""
     colors, mappable = _colors(laws)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for law in laws.itertuples():
@@ -58,12 +69,9 @@ def loss_vs_params(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pat
         color = colors[law.language]
         ax.scatter(group.non_embedding_params, group.loss, color=color, s=18,
                    marker=MARKERS.get(law.arch, "o"), label=f"{law.language} ({law.arch})")
-        n = np.logspace(np.log10(group.non_embedding_params.min()),
-                        np.log10(group.non_embedding_params.max()), 50)
         ax.axhline(law.floor, color=color, ls=":", lw=0.8)
-        if not np.isnan(getattr(law, "alpha_N", np.nan)):
-            ax.plot(n, law.floor + np.exp(law.alpha_N * (law.log_x0_N - np.log(n))),
-                    color=color, lw=1)
+        if (fit := _fitted_excess(law, "N", group.non_embedding_params)) is not None:
+            ax.plot(fit[0], law.floor + fit[1], color=color, lw=1)
     ax.set(xscale="log", xlabel="non-embedding parameters N", ylabel="loss (nats/token)",
            title="Loss vs N (lines: fits with the exact floor, dotted: the floor)")
     return _finish(fig, ax, mappable, path)
@@ -80,10 +88,8 @@ def excess_vs_params(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> P
         label = f"{law.language} ({law.arch}): alpha_N={getattr(law, 'alpha_N', np.nan):.2f}"
         ax.scatter(group.non_embedding_params, excess, color=color, s=18, label=label,
                    marker=MARKERS.get(law.arch, "o"))
-        if not np.isnan(getattr(law, "alpha_N", np.nan)):
-            n = np.logspace(np.log10(group.non_embedding_params.min()),
-                            np.log10(group.non_embedding_params.max()), 50)
-            ax.plot(n, np.exp(law.alpha_N * (law.log_x0_N - np.log(n))), color=color, lw=1)
+        if (fit := _fitted_excess(law, "N", group.non_embedding_params)) is not None:
+            ax.plot(*fit, color=color, lw=1)
     ax.set(xscale="log", yscale="log", xlabel="non-embedding parameters N",
            ylabel="excess loss (nats/token)", title="Excess loss over the Bayes optimum vs N")
     return _finish(fig, ax, mappable, path)
@@ -103,9 +109,8 @@ def excess_vs_data(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pat
         ax.scatter(data[order], excess, color=color, s=18, marker=MARKERS.get(law.arch, "o"),
                    label=f"{law.language} ({law.arch}): "
                    f"alpha_D={getattr(law, 'alpha_D', np.nan):.2f}")
-        if not np.isnan(getattr(law, "alpha_D", np.nan)):
-            d = np.logspace(np.log10(data.min()), np.log10(data.max()), 50)
-            ax.plot(d, np.exp(law.alpha_D * (law.log_x0_D - np.log(d))), color=color, lw=1)
+        if (fit := _fitted_excess(law, "D", data)) is not None:
+            ax.plot(*fit, color=color, lw=1)
     finite_any = results.dataset_tokens.notna().any()
     ax.set(xscale="log", yscale="log",
            xlabel="dataset size D (tokens)" if finite_any else "tokens seen D",
@@ -129,12 +134,11 @@ def loss_vs_compute(results: pd.DataFrame, laws: pd.DataFrame, path: Path) -> Pa
         ax.plot(flops[front], excess[front], color=color, lw=1.2,
                 label=f"{law.language} ({law.arch}): "
                 f"alpha_C={getattr(law, 'alpha_C', np.nan):.2f}")
-        if not np.isnan(getattr(law, "alpha_C", np.nan)):
-            c = np.logspace(np.log10(flops.min()), np.log10(flops.max()), 50)
-            ax.plot(c, np.exp(law.alpha_C * (law.log_x0_C - np.log(c))), "--", color=color,
-                    lw=0.8)
+        if (fit := _fitted_excess(law, "C", flops)) is not None:
+            ax.plot(*fit, "--", color=color, lw=0.8)
     ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)",
-           ylabel="excess loss (nats/token)", title="Excess loss vs compute (lines: frontier)")
+           ylabel="excess loss (nats/token)",
+           title="Excess loss vs compute (solid: frontier, dashed: power-law fit)")
     return _finish(fig, ax, mappable, path)
 
 
