@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +85,6 @@ def command(arch: str, size: str, n_layer: int | None, d_model: int | None, n_he
         system=SystemConfig(device=device, dtype=dtype, compile=compile_, seed=seed),
         init_from=init_from,
     )
-    config = dataclasses.replace(config)  # validate the composition
     folder = out / config.run_id()
     summary = train(config, folder, resume=resume, log=None if quiet else click.echo)
     if summary["status"] == "diverged":

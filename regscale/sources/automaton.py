@@ -82,6 +82,12 @@ class ProbabilisticAutomaton:
         """Number of tokens V (symbols + SEP)."""
         return int(self.probs.shape[1])
 
+    @property
+    def start_state(self) -> int | None:
+        """The hidden state every string starts in, or None when the start is drawn."""
+        starts = np.flatnonzero(self.initial)
+        return int(starts[0]) if len(starts) == 1 else None
+
     @cached_property
     def expected_visits(self) -> np.ndarray:
         """``float64[H]``: expected visits to each hidden state per string (module docstring)."""

@@ -198,23 +198,24 @@ class ChainTables:
     """The arrays the kernels read, built once per automaton.
 
     ``cdf`` is ``float64[H, V]`` with the last possible token pinned to 1, ``next_state`` is
-    ``int64[H, V]``, ``initial_cdf`` is ``float64[H]`` (pinned likewise). Where a string always
-    starts in one state (``walk``, ``dirichlet``), SEP moves deterministically and tokens are
+    ``int64[H, V]``, ``initial_cdf`` is ``float64[H]`` (pinned likewise), ``start`` the state
+    every string starts in, if there is one. Then (``walk``, ``dirichlet``) SEP moves
+    deterministically and tokens are
     drawn two at a time from the joint law of the pair, which halves the serial chain of
     lookups; the law of the tokens is unchanged.
     """
 
-    def __init__(self, cdf: np.ndarray, next_state: np.ndarray, initial_cdf: np.ndarray):
+    def __init__(self, cdf: np.ndarray, next_state: np.ndarray, initial_cdf: np.ndarray,
+                 start: int | None):
         self.cdf = np.ascontiguousarray(cdf, dtype=np.float64)
         self.guide = guide_table(self.cdf)
         self.initial_cdf = np.ascontiguousarray(initial_cdf, dtype=np.float64)
-        starts = np.flatnonzero(np.diff(np.concatenate([[0.0], self.initial_cdf])) > 0)
-        self.single_start = len(starts) == 1
+        self.single_start = start is not None
         self.next_state = np.array(next_state, dtype=np.int64)
         h, v = self.cdf.shape
         self.pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        if self.single_start:
-            self.next_state[:, 0] = starts[0]
+        if start is not None:
+            self.next_state[:, 0] = start
             if h * v * v <= MAX_PAIR_TABLE:
                 self.pairs = _pair_tables(self.cdf, self.next_state)
 

@@ -56,13 +56,12 @@ class TokenSampler:
         next_state = np.where(automaton.next_state >= 0, automaton.next_state, 0)
         initial_cdf = _pinned(automaton.initial)
         if self.backend == "numba":
-            self._tables = ChainTables(cdf, next_state, initial_cdf)
+            self._tables = ChainTables(cdf, next_state, initial_cdf, automaton.start_state)
         self._cdf = torch.tensor(cdf, dtype=torch.float64, device=self.device)
         self._next = torch.tensor(next_state.reshape(-1), dtype=torch.long, device=self.device)
         self._initial_cdf = torch.tensor(initial_cdf, device=self.device)
         self._stationary_cdf = torch.tensor(_pinned(automaton.stationary), device=self.device)
-        self._single_start = int(np.count_nonzero(automaton.initial)) == 1
-        self._start = int(np.argmax(automaton.initial))
+        self._start = automaton.start_state
         self._vocab = v
 
     def generator(self, seed: int) -> Generator:
@@ -112,7 +111,7 @@ class TokenSampler:
             drawn = self._tables.run(state, steps, generator)
             return torch.from_numpy(drawn), torch.from_numpy(state)
         b = hidden.shape[0]
-        draws = 1 if self._single_start else 2
+        draws = 1 if self._start is not None else 2
         u = torch.rand(
             (steps, draws, b), generator=generator, device=self.device, dtype=torch.float64
         )
@@ -123,7 +122,7 @@ class TokenSampler:
             x.clamp_(max=self._vocab - 1)
             tokens[:, t] = x
             nxt = self._next[h * self._vocab + x]
-            if self._single_start:
+            if self._start is not None:
                 restart = torch.full_like(h, self._start)
             else:
                 restart = torch.searchsorted(self._initial_cdf, u[t, 1], right=True)
