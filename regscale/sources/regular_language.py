@@ -18,6 +18,7 @@ from regscale.automata.random_regex import random_regex
 from regscale.automata.regex_to_dfa import DEFAULT_MAX_STATES, min_dfa_from_regex
 from regscale.errors import ConfigError
 from regscale.sources.automaton import ProbabilisticAutomaton
+from regscale.sources.natural_language import CorpusSpec
 from regscale.sources.policies import PolicyConfig, compile_policy
 
 
@@ -59,12 +60,22 @@ class RandomRegexSpec:
     seed: int = 0  # same seed, same regex
 
 
-LanguageSpec = RegexSpec | ExplicitDFASpec | RandomDFASpec | RandomRegexSpec
+LanguageSpec = RegexSpec | ExplicitDFASpec | RandomDFASpec | RandomRegexSpec | CorpusSpec
+"""Every language definition; :class:`CorpusSpec` is a natural language (no automaton)."""
+
+SPEC_KINDS: dict[str, type[LanguageSpec]] = {
+    "regex": RegexSpec,
+    "dfa": ExplicitDFASpec,
+    "random_dfa": RandomDFASpec,
+    "random_regex": RandomRegexSpec,
+    "corpus": CorpusSpec,
+}
+"""Kind name (a language file's table, a run config's ``spec.kind``) -> definition class."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class LanguageConfig:
-    """A named regular language and how it is sampled."""
+    """A named language and, for a regular one, how it is sampled."""
 
     name: str  # catalog name or a generated one
     spec: LanguageSpec  # the definition
@@ -78,7 +89,10 @@ class LanguageConfig:
 
 
 def build_min_dfa(spec: LanguageSpec, *, max_states: int = DEFAULT_MAX_STATES) -> CompactDFA:
-    """The trimmed minimal DFA of a language definition."""
+    """The trimmed minimal DFA of a language definition (regular languages only)."""
+    if isinstance(spec, CorpusSpec):
+        raise ConfigError(f"corpus {spec.corpus}:{spec.version} is a natural language; it has "
+                          "no automaton")
     if isinstance(spec, RegexSpec):
         return min_dfa_from_regex(spec.regex, alphabet=spec.alphabet, max_states=max_states)
     if isinstance(spec, RandomRegexSpec):

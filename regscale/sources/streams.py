@@ -97,20 +97,30 @@ class ParallelStreams:
 
 
 class FiniteTokens:
-    """Exactly ``n_tokens`` tokens, drawn as independent stationary chunks of ``chunk`` tokens.
+    """Exactly ``n_tokens`` tokens in chunks of ``chunk``; windows never cross a chunk boundary.
 
-    Windows never cross a chunk boundary, so every window is a stationary window.
+    :meth:`sample` draws them from a regular source as independent stationary chunks (so every
+    window is a stationary window); a natural-language dataset is one chunk of text.
     """
 
-    def __init__(self, sampler: TokenSampler, *, n_tokens: int, chunk: int, seed: int):
+    def __init__(self, tokens: torch.Tensor, *, chunk: int) -> None:
+        n_tokens = int(tokens.shape[0])
         if n_tokens < 2 or chunk < 2:
             raise ConfigError(f"a finite dataset needs >= 2 tokens, got {n_tokens}")
-        self.n_tokens, self.chunk = n_tokens, min(chunk, n_tokens)
-        n_chunks = -(-n_tokens // self.chunk)
+        self.tokens, self.n_tokens, self.chunk = tokens, n_tokens, min(chunk, n_tokens)
+        self.device = tokens.device
+
+    @classmethod
+    def sample(cls, sampler: TokenSampler, *, n_tokens: int, chunk: int, seed: int
+               ) -> FiniteTokens:
+        """``n_tokens`` tokens of a regular source, as independent chunks of ``chunk``."""
+        if n_tokens < 2 or chunk < 2:
+            raise ConfigError(f"a finite dataset needs >= 2 tokens, got {n_tokens}")
+        chunk = min(chunk, n_tokens)
         gen = sampler.generator(seed)
-        tokens, _ = sampler.run(sampler.stationary_states(n_chunks, gen), self.chunk, gen)
-        self.tokens = tokens.reshape(-1)[:n_tokens]
-        self.device = sampler.device
+        n_chunks = -(-n_tokens // chunk)
+        tokens, _ = sampler.run(sampler.stationary_states(n_chunks, gen), chunk, gen)
+        return cls(tokens.reshape(-1)[:n_tokens], chunk=chunk)
 
     def windows(self, *, batch_size: int, window: int, seed: int) -> _FiniteWindows:
         """Random windows of ``window`` tokens, repeating the data (epochs)."""

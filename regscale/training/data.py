@@ -8,6 +8,7 @@ and valid mass on the same tokens.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -27,6 +28,7 @@ class EvalSet:
     tokens: torch.Tensor  # long[S, R, T + 1]: inputs [..., :-1], targets [..., 1:]
     optimal_nll: torch.Tensor | None  # float64[S, R, T]: Bayes-optimal loss of each target
     valid: torch.Tensor | None  # bool[S, R, T, V]: tokens that keep the prefix live
+    char_start: torch.Tensor | None = None  # bool[S, R, T]: natural text, target starts a char
 
     @property
     def n_targets(self) -> int:
@@ -55,12 +57,10 @@ class RegularTrainingData:
         if dataset_tokens is None:
             make = ParallelStreams if stateful else WindowStream
             return make(self.sampler, batch_size=batch_size, window=window, seed=seed)
-        data = FiniteTokens(self.sampler, n_tokens=dataset_tokens,
-                            chunk=FINITE_CHUNK_WINDOWS * window, seed=seed)
-        if stateful:
-            lanes = max(1, min(batch_size, dataset_tokens // window))
-            return _Repeat(data.lanes(batch_size=lanes, window=window), batch_size)
-        return data.windows(batch_size=batch_size, window=window, seed=seed + 1)
+        data = FiniteTokens.sample(self.sampler, n_tokens=dataset_tokens,
+                                   chunk=FINITE_CHUNK_WINDOWS * window, seed=seed)
+        return finite_stream(data, stateful=stateful, batch_size=batch_size, window=window,
+                             seed=seed)
 
     def eval_set(self, *, stateful: bool, rows: int, segments: int, window: int,
                  seed: int) -> EvalSet:
@@ -83,9 +83,28 @@ class RegularTrainingData:
         return EvalSet(tokens=torch.stack(batches), optimal_nll=torch.stack(nll),
                        valid=torch.stack(valid))
 
+    @property
+    def name(self) -> str:
+        """The language's name."""
+        return self.language.name
+
+    def describe(self) -> dict[str, Any]:
+        """Summary fields: the exact complexity measures and entropy rate."""
+        return {"complexity": self.language.complexity.as_dict(),
+                "entropy_rate_nats": self.language.automaton.entropy_rate_nats}
+
     def accepts(self, symbols: list[int]) -> bool:
         """Whether a generated token string (no SEP) is a word of the language."""
         return self.language.accepts_tokens(symbols)
+
+
+def finite_stream(data: FiniteTokens, *, stateful: bool, batch_size: int, window: int,
+                  seed: int) -> TokenStream:
+    """Random windows of a finite dataset, or lanes (tiled up to the batch when too few fit)."""
+    if stateful:
+        lanes = max(1, min(batch_size, data.n_tokens // window))
+        return _Repeat(data.lanes(batch_size=lanes, window=window), batch_size)
+    return data.windows(batch_size=batch_size, window=window, seed=seed + 1)
 
 
 class _Repeat:

@@ -1,9 +1,10 @@
-"""Evaluation of a model on the fixed held-out set, against the exact optimum.
+"""Evaluation of a model on the fixed held-out set, against the exact optimum where known.
 
-Per evaluation, on the same target tokens: loss (nats/token), bits/token, the Bayes-optimal loss,
-excess loss = model - optimal, next-token accuracy, valid mass (the model's probability on
-tokens that keep the prefix live), and the fraction of free-running model samples (strings
-generated from SEP until the next SEP) that the DFA accepts.
+Per evaluation, on the same target tokens: loss (nats/token), bits/token and next-token
+accuracy. For a regular language also the Bayes-optimal loss, excess loss = model - optimal,
+valid mass (the model's probability on tokens that keep the prefix live), and the fraction of
+free-running model samples (strings generated from SEP until the next SEP) that the DFA accepts.
+For a natural language also bits per byte and bits per character.
 """
 
 from __future__ import annotations
@@ -39,12 +40,16 @@ def evaluate(model: SequenceModel, eval_set: EvalSet, autocast: AbstractContextM
         total["nll"] += -log_probs.gather(-1, targets[..., None]).sum().item()
         total["correct"] += (log_probs.argmax(-1) == targets).sum().item()
         if eval_set.valid is not None:
-            mass = (log_probs.exp() * eval_set.valid[segment].to(log_probs.dtype)).sum(-1)
+            valid = eval_set.valid[segment]  # tokens beyond the language's (padding) never are
+            mass = (log_probs[..., :valid.shape[-1]].exp() * valid.to(log_probs.dtype)).sum(-1)
             total["valid_mass"] += mass.sum().item()
     model.train(was_training)
     n = eval_set.n_targets
     loss = total["nll"] / n
     metrics = {"loss": loss, "bits_per_token": loss / LN2, "accuracy": total["correct"] / n}
+    if eval_set.char_start is not None:
+        metrics.update(bits_per_byte=loss / LN2,
+                       bits_per_char=total["nll"] / LN2 / int(eval_set.char_start.sum().item()))
     if eval_set.optimal_nll is not None:
         optimal = eval_set.optimal_nll.mean().item()
         metrics.update(optimal_loss=optimal, excess_loss=loss - optimal,

@@ -36,7 +36,6 @@ from tqdm import tqdm
 from regscale.errors import ConfigError
 from regscale.models.base import SequenceModel
 from regscale.models.registry import build_model
-from regscale.sources.regular_language import RegularLanguage
 from regscale.training.checkpoint import load_checkpoint, load_model_weights, save_checkpoint
 from regscale.training.data import RegularTrainingData
 from regscale.training.distributed import (
@@ -48,6 +47,7 @@ from regscale.training.distributed import (
     shutdown,
 )
 from regscale.training.evaluation import acceptance_rate, evaluate
+from regscale.training.language_data import training_data
 from regscale.training.run_config import RunConfig
 from regscale.training.run_store import RunFolder, atomic_write_json
 from regscale.training.schedule import learning_rate
@@ -65,6 +65,15 @@ def resolve_device(name: str, info: DistInfo) -> torch.device:
             raise ConfigError("device cuda was requested but no CUDA device is available")
         return torch.device("cuda", info.local_rank) if name == "cuda" else torch.device(name)
     return torch.device(name)
+
+
+def resolve_init_from(init_from: str, folder: Path) -> Path:
+    """Weights to start from; a relative path is relative to the folder holding the run folder.
+
+    Sweeps store ``<run id>/best_model.pt`` so that a study folder can move.
+    """
+    path = Path(init_from)
+    return path if path.is_absolute() else folder.parent / path
 
 
 def autocast_for(device: torch.device, dtype: str) -> AbstractContextManager[Any]:
@@ -141,12 +150,11 @@ class _Trainer:
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
         self.autocast = autocast_for(self.device, config.system.dtype)
-        self.language = RegularLanguage.build(config.language)
-        self.data = RegularTrainingData(self.language, self.device)
+        self.data = training_data(config.language, self.device)
         torch.manual_seed(config.system.seed)
         self.model = build_model(config.model, self.data.vocab_size).to(self.device)
         if config.init_from is not None:
-            load_model_weights(self.model, Path(config.init_from))
+            load_model_weights(self.model, resolve_init_from(config.init_from, folder.path))
         self.optimizer = make_optimizer(self.model, config, self.device)
         self.window = config.model.context + 1
         self.stream = self.data.train_stream(
@@ -283,7 +291,7 @@ class _Trainer:
         metrics: dict[str, Any] = {}
         if self.info.is_main:
             metrics = evaluate(self.model, self.eval_set, self.autocast)
-            if self.config.eval.samples:
+            if self.config.eval.samples and isinstance(self.data, RegularTrainingData):
                 metrics["acceptance"] = acceptance_rate(
                     self.model, self.data, self.config.eval.samples,
                     context=self.config.model.context, seed=self.config.eval.seed + self.step,
@@ -321,7 +329,7 @@ class _Trainer:
         final = rows[-1] if rows else {}
         summary: dict[str, Any] = {
             "run_id": self.run_id, "status": status, "message": message,
-            "language": self.language.name, "arch": self.config.model.arch,
+            "language": self.data.name, "arch": self.config.model.arch,
             "size": self.config.model.size, "context": self.config.model.context,
             "non_embedding_params": self.model.non_embedding_params(),
             "total_params": self.model.total_params(),
@@ -332,12 +340,11 @@ class _Trainer:
             "wall_seconds": self.train_seconds,
             "tokens_per_second": self.tokens_seen / max(self.train_seconds, 1e-9),
             "data_fraction": self.data_seconds / max(self.train_seconds, 1e-9),
-            "complexity": self.language.complexity.as_dict(),
-            "entropy_rate_nats": self.language.automaton.entropy_rate_nats,
+            **self.data.describe(),
             "final": final, "best": self.best,
         }
         for key in ("loss", "optimal_loss", "excess_loss", "excess_bits", "bits_per_token",
-                    "accuracy", "valid_mass", "acceptance"):
+                    "accuracy", "valid_mass", "acceptance", "bits_per_byte", "bits_per_char"):
             if key in self.best:
                 summary[key] = self.best[key]
         if self.info.is_main:
@@ -353,4 +360,6 @@ def _format_row(row: dict[str, Any]) -> str:
                   f"valid {row['valid_mass']:.3f}"]
     if "acceptance" in row:
         parts.append(f"accepted {row['acceptance']:.2f}")
+    if "bits_per_char" in row:
+        parts += [f"{row['bits_per_byte']:.3f} bits/byte", f"{row['bits_per_char']:.3f} bits/char"]
     return "  ".join(parts)

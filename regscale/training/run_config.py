@@ -14,24 +14,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from regscale.automata.random_dfa import RandomDFASpec
 from regscale.config_io import from_mapping
 from regscale.errors import ConfigError
 from regscale.models.registry import ModelConfig
 from regscale.sources.policies import PolicyConfig
-from regscale.sources.regular_language import (
-    ExplicitDFASpec,
-    LanguageConfig,
-    RandomRegexSpec,
-    RegexSpec,
-)
-
-SPEC_KINDS: dict[str, type[Any]] = {
-    "regex": RegexSpec,
-    "dfa": ExplicitDFASpec,
-    "random_dfa": RandomDFASpec,
-    "random_regex": RandomRegexSpec,
-}
+from regscale.sources.regular_language import SPEC_KINDS, LanguageConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,6 +128,8 @@ class RunConfig:
         spec = self.language.spec
         kind = next(k for k, cls in SPEC_KINDS.items() if isinstance(spec, cls))
         out["language"]["spec"] = {"kind": kind, **dataclasses.asdict(spec)}
+        if out["model"]["vocab_size"] is None:
+            del out["model"]["vocab_size"]  # absent = default, so older run ids stay valid
         return out
 
     def run_id(self) -> str:

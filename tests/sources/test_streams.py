@@ -59,9 +59,9 @@ def test_stream_strings_are_in_the_language() -> None:
 
 
 def test_finite_tokens_hold_exactly_d_and_repeat() -> None:
-    data = FiniteTokens(sampler(), n_tokens=1001, chunk=64, seed=0)
+    data = FiniteTokens.sample(sampler(), n_tokens=1001, chunk=64, seed=0)
     assert data.tokens.shape == (1001,)
-    again = FiniteTokens(sampler(), n_tokens=1001, chunk=64, seed=0)
+    again = FiniteTokens.sample(sampler(), n_tokens=1001, chunk=64, seed=0)
     assert torch.equal(data.tokens, again.tokens)
     windows = data.windows(batch_size=512, window=16, seed=0).next_batch()
     text = data.tokens.tolist()
@@ -80,7 +80,7 @@ def test_finite_tokens_hold_exactly_d_and_repeat() -> None:
 def test_bad_stream_shapes() -> None:
     with pytest.raises(ConfigError):
         WindowStream(sampler(), batch_size=0, window=8, seed=0)
-    data = FiniteTokens(sampler(), n_tokens=100, chunk=32, seed=0)
+    data = FiniteTokens.sample(sampler(), n_tokens=100, chunk=32, seed=0)
     with pytest.raises(ConfigError, match="longer than"):
         data.windows(batch_size=2, window=64, seed=0)
     with pytest.raises(ConfigError, match="lanes"):
