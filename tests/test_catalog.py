@@ -9,6 +9,7 @@ import pytest
 
 from regscale.catalog import language_names, load_language_config
 from regscale.errors import ConfigError, UnknownNameError
+from regscale.sources.language import is_natural
 from regscale.sources.regular_language import RegularLanguage
 from tests.fixtures import PREDICATES
 
@@ -20,7 +21,15 @@ def test_catalog_has_the_required_languages() -> None:
     assert set(language_names()) >= REQUIRED
 
 
-@pytest.mark.parametrize("name", language_names())
+REGULAR = [n for n in language_names() if not is_natural(load_language_config(n))]
+
+
+def test_catalog_has_natural_languages() -> None:
+    natural = set(language_names()) - set(REGULAR)
+    assert natural >= {"en", "de", "es", "zh", "fr", "ru", "ja"}
+
+
+@pytest.mark.parametrize("name", REGULAR)
 def test_every_catalog_language_builds(name: str) -> None:
     language = RegularLanguage.build(load_language_config(name))
     assert language.dfa.n_states >= 1

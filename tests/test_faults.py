@@ -179,3 +179,33 @@ def test_sigkill_at_random_points_of_a_sweep(tmp_path: Path, fault: Record) -> N
     for folder in (out / "runs").iterdir():
         steps = [r["step"] for r in RunFolder(folder).read_metrics()]
         assert steps == sorted(set(steps))
+
+
+@pytest.mark.parametrize(
+    ("kind", "corpus", "message"),
+    [("empty corpus", "# no verses at all\n", "has no text"),
+     ("empty corpus", "1\t1\t1\t*** [] (1:1)\n", "has no text"),
+     ("corrupt corpus", "1\tone\t1\tIn the beginning\n", ":1: expected"),
+     ("corpus part missing", "1\t1\t1\tIn the beginning\n", "no text in part 'new'")],
+)
+def test_bad_corpora(tmp_path: Path, kind: str, corpus: str, message: str,
+                     fault: Record) -> None:
+    fault(kind)
+    (tmp_path / "corpus.tsv").write_text(corpus, encoding="utf-8")
+    language = tmp_path / "lang.toml"
+    language.write_text(f'[corpus]\ncorpus = "file"\nversion = "{tmp_path / "corpus.tsv"}"\n'
+                        + ('part = "new"\n' if "part" in kind else ""))
+    assert_one_line_failure(regscale(*TRAIN[:1], "--language", str(language), *TRAIN[3:],
+                                     "--out", str(tmp_path / "runs")), message)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_transfer_with_a_missing_corpus_file_fails_before_training(tmp_path: Path,
+                                                                   fault: Record) -> None:
+    fault("missing corpus")
+    language = tmp_path / "gone.toml"
+    language.write_text(f'[corpus]\ncorpus = "file"\nversion = "{tmp_path / "gone.tsv"}"\n')
+    proc = regscale("transfer", "--src", "a_star_b", "--tgt", str(language), "--preset",
+                    "smoke", "--out", str(tmp_path / "study"))
+    assert_one_line_failure(proc, "no such corpus file")
+    assert not (tmp_path / "study" / "runs").exists()

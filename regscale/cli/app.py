@@ -30,13 +30,14 @@ def cli() -> None:
       regscale inspect --language tomita3 --png tomita3.png
       regscale train --language tomita3 --model gpt --size tiny --tokens 2e5
       regscale sweep complexity --preset smoke
+      regscale transfer --src en --tgt de --preset smoke
     """
 
 
 def _register() -> None:
-    from regscale.cli import gen, inspect, sweep, train
+    from regscale.cli import gen, inspect, sweep, train, transfer
 
-    for module in (gen, inspect, train):
+    for module in (gen, inspect, train, transfer):
         cli.add_command(module.command)
     for command in (sweep.sweep_command, sweep.collect_command, sweep.fit_command,
                     sweep.report_command):

@@ -1,4 +1,4 @@
-"""``regscale gen``: print sampled strings of a regular language."""
+"""``regscale gen``: print sampled strings of a regular language, or verses of a natural one."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import click
+import numpy as np
 
 from regscale.cli.language_options import NAMES, language_from_options, language_options
-from regscale.sources.regular_language import RegularLanguage
+from regscale.sources.language import build_language
+from regscale.sources.natural_language import NaturalLanguage
 from regscale.sources.strings import sample_strings
 
 
@@ -20,7 +22,8 @@ from regscale.sources.strings import sample_strings
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
               show_default=True, help="One string per line, or JSON lines.")
 def command(count: int, seed: int, fmt: str, **options: Any) -> None:
-    """Sample strings of a regular language (same seed, same strings).
+    """Sample strings of a regular language, or training verses of a natural one (same seed,
+    same strings).
 
     In text format the empty word prints as an empty line.
 
@@ -29,9 +32,17 @@ def command(count: int, seed: int, fmt: str, **options: Any) -> None:
       regscale gen --regex 'a*b' -n 5
       regscale gen --language tomita3 --policy uniform_length --max-length 12
       regscale gen --states 8 --transitions 14 --accepting 3 --alphabet-size 2 --format jsonl
+      regscale gen --language de -n 3
     """
-    language = RegularLanguage.build(language_from_options({k: options[k] for k in NAMES}))
-    for word in sample_strings(language.automaton, language.dfa, count, seed=seed):
+    language = build_language(language_from_options({k: options[k] for k in NAMES}))
+    if isinstance(language, NaturalLanguage):
+        texts = language.train_texts
+        picks = np.random.default_rng(seed).choice(len(texts), min(count, len(texts)),
+                                                   replace=False)
+        words = [texts[i] for i in sorted(picks)]
+    else:
+        words = sample_strings(language.automaton, language.dfa, count, seed=seed)
+    for word in words:
         if fmt == "jsonl":
             click.echo(json.dumps({"language": language.name, "string": word,
                                    "length": len(word)}))

@@ -10,6 +10,9 @@ import click
 
 from regscale.automata.render import save_png, to_dot
 from regscale.cli.language_options import NAMES, language_from_options, language_options
+from regscale.errors import ConfigError
+from regscale.sources.language import build_language, is_natural
+from regscale.sources.natural_language import NaturalLanguage
 from regscale.sources.regular_language import RegularLanguage
 
 
@@ -21,7 +24,8 @@ from regscale.sources.regular_language import RegularLanguage
               help="Write the minimal DFA as Graphviz DOT.")
 @click.option("--json", "as_json", is_flag=True, help="Print the measures as one JSON object.")
 def command(png: Path | None, dot: Path | None, as_json: bool, **options: Any) -> None:
-    """Print a language's complexity measures and exact entropy rate.
+    """Print a language's complexity measures and exact entropy rate (natural languages:
+    the corpus sizes).
 
     Regex syntax: symbols [A-Za-z0-9], concatenation, |, *, +, ?, {m}, {m,}, {m,n},
     groups (), classes [abc] [a-c]; meaning as Python's re.fullmatch.
@@ -30,13 +34,33 @@ def command(png: Path | None, dot: Path | None, as_json: bool, **options: Any) -
     Examples:
       regscale inspect --regex '(a|b)*a(a|b){3}'
       regscale inspect --language tomita3 --png tomita3.png --dot tomita3.dot
+      regscale inspect --language zh
     """
-    language = RegularLanguage.build(language_from_options({k: options[k] for k in NAMES}))
+    config = language_from_options({k: options[k] for k in NAMES})
+    if is_natural(config):
+        if png is not None or dot is not None:
+            raise ConfigError(f"{config.name} is a natural language; it has no DFA to draw")
+        natural = build_language(config)
+        assert isinstance(natural, NaturalLanguage)
+        _show({"language": natural.name, "corpus": f"{natural.spec.corpus}:"
+               f"{natural.spec.version}", "part": natural.spec.part, **natural.stats()}, as_json)
+        return
+    language = RegularLanguage.build(config)
     measures: dict[str, Any] = {"language": language.name, "policy": language.config.policy.name}
     if (regex := language.regex()) is not None:
         measures["regex"] = regex
     measures["alphabet"] = "".join(language.dfa.alphabet)
     measures.update(language.complexity.as_dict())
+    _show(measures, as_json)
+    if dot is not None:
+        dot.write_text(to_dot(language.dfa, language.name))
+        click.echo(f"wrote {dot}")
+    if png is not None:
+        save_png(language.dfa, png, title=f"{language.name}: {language.dfa.n_states} states")
+        click.echo(f"wrote {png}")
+
+
+def _show(measures: dict[str, Any], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(measures))
     else:
@@ -44,9 +68,3 @@ def command(png: Path | None, dot: Path | None, as_json: bool, **options: Any) -
         for key, value in measures.items():
             shown = f"{value:.6f}" if isinstance(value, float) else value
             click.echo(f"{key:<{width}}  {shown}")
-    if dot is not None:
-        dot.write_text(to_dot(language.dfa, language.name))
-        click.echo(f"wrote {dot}")
-    if png is not None:
-        save_png(language.dfa, png, title=f"{language.name}: {language.dfa.n_states} states")
-        click.echo(f"wrote {png}")

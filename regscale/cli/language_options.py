@@ -1,4 +1,5 @@
-"""Click options that pick a regular language and its sampling policy, shared by commands."""
+"""Click options that pick a language (regular or natural) and a sampling policy, shared by
+commands."""
 
 from __future__ import annotations
 

@@ -89,15 +89,21 @@ def sweep_names() -> list[str]:
     return sorted(p.stem for p in catalog_dir("experiments").glob("*.toml"))
 
 
-def load_sweep(name: str, *, preset: str | None = None,
-               overrides: dict[str, Any] | None = None) -> SweepConfig:
-    """Load a shipped sweep by name (or a .toml path), apply a preset, then overrides."""
+def resolve_experiment_file(name: str) -> Path:
+    """A shipped experiment file by name, or a .toml path as it is."""
     path = Path(name)
     if path.suffix != ".toml":
         path = catalog_dir("experiments") / f"{name}.toml"
         if not path.is_file():
-            raise UnknownNameError(f"unknown sweep {name!r}; shipped: {', '.join(sweep_names())}"
-                                   " (or give a .toml path)")
+            raise UnknownNameError(f"unknown experiment {name!r}; shipped: "
+                                   f"{', '.join(sweep_names())} (or give a .toml path)")
+    return path
+
+
+def load_sweep(name: str, *, preset: str | None = None,
+               overrides: dict[str, Any] | None = None) -> SweepConfig:
+    """Load a shipped sweep by name (or a .toml path), apply a preset, then overrides."""
+    path = resolve_experiment_file(name)
     table = read_toml(path)
     presets = table.pop("presets", {})
     fields = {f.name for f in dataclasses.fields(SweepConfig)} - {"name"}

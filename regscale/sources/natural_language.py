@@ -90,12 +90,11 @@ class NaturalLanguage:
         """The held-out text as tokens."""
         return encode(self.eval_texts)
 
-    def stats(self) -> dict[str, float]:
-        """Sizes of the two splits, and bytes per character of the held-out text."""
+    def stats(self) -> dict[str, int | float]:
+        """Sizes of the two splits, and tokens (bytes and SEPs) per character held out."""
         chars = int(is_char_start(self.eval_tokens).sum())
-        return {"train_tokens": float(len(self.train_tokens)),
-                "eval_tokens": float(len(self.eval_tokens)),
-                "train_verses": float(len(self.train_texts)),
+        return {"train_tokens": len(self.train_tokens), "eval_tokens": len(self.eval_tokens),
+                "train_verses": len(self.train_texts), "eval_verses": len(self.eval_texts),
                 "eval_tokens_per_char": len(self.eval_tokens) / chars}
 
 

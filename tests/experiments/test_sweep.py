@@ -93,7 +93,7 @@ def test_a_diverged_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> Non
 def test_bad_sweeps_fail_before_any_run(tmp_path: Path) -> None:
     with pytest.raises(UnknownNameError, match="no preset"):
         load_sweep(str(write_tiny(tmp_path)), preset="huge")
-    with pytest.raises(UnknownNameError, match="unknown sweep"):
+    with pytest.raises(UnknownNameError, match="unknown experiment"):
         load_sweep("nonexistent")
     with pytest.raises(ConfigError, match="unknown key"):
         load_sweep(str(write_tiny(tmp_path, TINY + "\nbogus = 1\n")))

@@ -1,0 +1,89 @@
+"""``regscale transfer``: pre-train on a source, fine-tune and train from scratch on targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from regscale.experiments.executors import EXECUTORS, ExecutorOptions
+from regscale.experiments.transfer import run_transfer
+from regscale.experiments.transfer_analysis import analyse_transfer, ratio_summary, study_config
+from regscale.experiments.transfer_config import load_transfer
+from regscale.report.markdown import markdown_table
+from regscale.report.transfer_plots import transfer_figures
+from regscale.report.transfer_report import write_transfer_report
+
+
+def report_transfer(root: Path) -> None:
+    """Analyse a study folder, draw the figures, write report.md, print the headline tables."""
+    analysis = analyse_transfer(root)
+    figures = transfer_figures(root, analysis.results, analysis.effective, root / "figures")
+    report = write_transfer_report(root, study_config(root).source, analysis, figures)
+    if len(analysis.effective):
+        click.echo(markdown_table(ratio_summary(analysis.effective)))
+    if len(analysis.fits):
+        click.echo("")
+        click.echo(markdown_table(analysis.fits, ("target", "k", "alpha", "alpha_low",
+                                                  "alpha_high", "beta", "beta_low", "beta_high",
+                                                  "median_fraction_from_finetuning", "note")))
+    if len(analysis.similarity):
+        click.echo("")
+        click.echo(markdown_table(analysis.similarity))
+    click.echo("")
+    for name, path in {**analysis.files, **{p.stem: p for p in figures},
+                       "report": report}.items():
+        click.echo(f"{name}: {path}")
+
+
+@click.command("transfer")
+@click.option("--src", "source", default="en", show_default=True,
+              help="Source language: a catalog name (en, de, ..., tomita3), regex:..., dfa:... "
+                   "or a .toml path.")
+@click.option("--tgt", "targets", multiple=True,
+              help="Target language (repeatable); default: the study file's targets.")
+@click.option("--preset", help="A preset of the study file: smoke (2 CPU cores) or gpu.")
+@click.option("--study", default="transfer", show_default=True,
+              help="Study file in experiments/ or a .toml path.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Study folder; default results/<study>-<src>[-<preset>]. Pre-trained models "
+                   "in it are reused by later targets.")
+@click.option("--executor", type=click.Choice(sorted(EXECUTORS)), default="local",
+              show_default=True, help="local, ray or slurm, as for regscale sweep.")
+@click.option("--workers", type=click.IntRange(min=1), help="local: parallel workers.")
+@click.option("--address", help="ray: cluster address (default: start a local cluster).")
+@click.option("--gpus-per-run", type=float, default=0.0, show_default=True)
+@click.option("--device", help="Override the device of every run (auto, cpu, cuda).")
+@click.option("--report-only", is_flag=True, help="Only analyse an existing study folder.")
+def command(source: str, targets: tuple[str, ...], preset: str | None, study: str,
+            out: Path | None, executor: str, workers: int | None, address: str | None,
+            gpus_per_run: float, device: str | None, report_only: bool) -> None:
+    """Measure transfer: effective data transferred from SRC to each TGT.
+
+    Pre-trains a model ladder on the source (natural sources on their Old Testament), then for
+    every size and fine-tuning set size D_F trains on the target both from scratch and from the
+    pre-trained weights, each to its best held-out loss. Fits D_T = k D_F^alpha N^beta per
+    target, draws the figures and writes report.md. A killed study resumes when rerun.
+
+    \b
+    Examples:
+      regscale transfer --src en --tgt de --preset smoke
+      regscale transfer --src en --tgt de --tgt es --tgt zh --preset smoke
+      regscale transfer --src tomita3 --tgt tomita5 --preset smoke
+      regscale transfer --src en --tgt de --preset gpu --device cuda
+    """
+    overrides: dict[str, object] = {"source": source}
+    if targets:
+        overrides["targets"] = targets
+    if device:
+        overrides["device"] = device
+    config = load_transfer(study, preset=preset, overrides=overrides)
+    root = out or Path("results") / config.name
+    if not report_only:
+        options = ExecutorOptions(workers=workers, address=address, gpus_per_run=gpus_per_run)
+        summaries = run_transfer(config, root, executor=executor, options=options,
+                                 log=click.echo)
+        diverged = sum(s["status"] == "diverged" for s in summaries)
+        click.echo(f"transfer {config.name}: {len(summaries)} runs finished ({diverged} "
+                   f"diverged) in {root}")
+    report_transfer(root)

