@@ -58,7 +58,8 @@ class TransferConfig:
     context: int = 64  # window / segment length
     batch_size: int = 32  # global batch
     lr: float = 3e-3  # peak learning rate of pre-training and from-scratch runs
-    finetune_lr: float = 1e-3  # peak learning rate of fine-tuning
+    finetune_lr: float | None = None  # peak learning rate of fine-tuning; None = lr, so that
+    #                                    scratch and fine-tuned runs differ only in their start
     warmup_steps: int = 20  # linear warm-up
     eval_every: int = 20  # steps between evaluations (early stopping granularity)
     eval_rows: int = 64  # held-out windows / streams
@@ -118,7 +119,8 @@ class TransferConfig:
         scratch = self._run(language, size, vocab, tokens=self.max_tokens, dataset_tokens=d_f,
                             lr=self.lr, init_from=None)
         tuned = self._run(language, size, vocab, tokens=self.max_tokens, dataset_tokens=d_f,
-                          lr=self.finetune_lr, init_from=f"{pretrained}/best_model.pt")
+                          lr=self.lr if self.finetune_lr is None else self.finetune_lr,
+                          init_from=f"{pretrained}/best_model.pt")
         return scratch, tuned
 
 

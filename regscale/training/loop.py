@@ -1,8 +1,10 @@
 """The one training loop: ``train(run_config, folder)``. Sweeps and transfer studies call it too.
 
 AdamW, linear warm-up then cosine decay to 10% of the peak, gradient clipping; evaluation every
-``eval.every_steps`` on a fixed held-out stream against the exact optimum; a token budget, or a
-finite dataset of D tokens repeated with early stopping at the best evaluation. CUDA when present
+``eval.every_steps`` (and at least once per epoch of finite data) on a fixed held-out stream,
+against the exact optimum where there is one; a token budget, or a finite dataset of D tokens
+repeated with early stopping at the best evaluation. A fine-tuning run (``init_from``) is also
+evaluated before its first step, so the pre-trained model itself can be the best. CUDA when present
 (bf16 autocast, TF32, optional ``torch.compile``), CPU otherwise; DDP when launched by torchrun.
 
 Typical use::
@@ -84,6 +86,15 @@ def autocast_for(device: torch.device, dtype: str) -> AbstractContextManager[Any
     return contextlib.nullcontext()
 
 
+def eval_interval(config: RunConfig) -> int:
+    """Steps between evaluations: ``eval.every_steps``, but at least once per epoch of a finite
+    dataset, so that early stopping can catch the best point of a small one."""
+    every = config.eval.every_steps
+    if config.data.dataset_tokens is None:
+        return every
+    return max(1, min(every, -(-config.data.dataset_tokens // config.tokens_per_step)))
+
+
 def make_optimizer(model: SequenceModel, config: RunConfig, device: torch.device
                    ) -> torch.optim.Optimizer:
     """AdamW; weight decay on matrices only (nanoGPT's grouping)."""
@@ -157,6 +168,7 @@ class _Trainer:
             load_model_weights(self.model, resolve_init_from(config.init_from, folder.path))
         self.optimizer = make_optimizer(self.model, config, self.device)
         self.window = config.model.context + 1
+        self.eval_every = eval_interval(config)
         self.stream = self.data.train_stream(
             stateful=self.model.stateful, batch_size=config.data.batch_size, window=self.window,
             seed=config.data.seed, dataset_tokens=config.data.dataset_tokens)
@@ -231,6 +243,12 @@ class _Trainer:
             self.show_progress and self.info.is_main), dynamic_ncols=True, leave=False)
         status, message = "completed", ""
         try:
+            if self.config.init_from is not None and self.step == 0 and not self.best:
+                row = self._evaluate()  # fine-tuning for zero steps is a candidate for the best
+                if not math.isfinite(row["loss"]):
+                    status, message = "diverged", f"the initial weights give eval loss " \
+                        f"{row['loss']}; the run is marked diverged"
+                    total = 0
             while self.step < total:
                 loss = self._train_step()
                 if not math.isfinite(loss):
@@ -239,7 +257,7 @@ class _Trainer:
                                f"(lr {self._lr(self.step - 1):.2e}); the run is marked diverged")
                     break
                 bar.update(1)
-                if self.step % self.config.eval.every_steps == 0 or self.step == total:
+                if self.step % self.eval_every == 0 or self.step == total:
                     row = self._evaluate()
                     bar.set_postfix(loss=f"{row['loss']:.4f}",
                                     excess=f"{row.get('excess_bits', float('nan')):.4f}")
@@ -291,7 +309,8 @@ class _Trainer:
         metrics: dict[str, Any] = {}
         if self.info.is_main:
             metrics = evaluate(self.model, self.eval_set, self.autocast)
-            if self.config.eval.samples and isinstance(self.data, RegularTrainingData):
+            if self.config.eval.samples and isinstance(self.data, RegularTrainingData) and \
+                    math.isfinite(metrics["loss"]):
                 metrics["acceptance"] = acceptance_rate(
                     self.model, self.data, self.config.eval.samples,
                     context=self.config.model.context, seed=self.config.eval.seed + self.step,
@@ -299,8 +318,8 @@ class _Trainer:
         row = {
             "step": self.step, "tokens": self.tokens_seen,
             "flops": self.tokens_seen * self.model.train_flops_per_token(),
-            "lr": self._lr(self.step - 1),
-            "train_loss": self.loss_sum / max(self.loss_count, 1),
+            "lr": self._lr(max(self.step - 1, 0)),
+            "train_loss": self.loss_sum / self.loss_count if self.loss_count else math.nan,
             "wall_seconds": self.train_seconds,
             "tokens_per_second": self.tokens_seen / max(self.train_seconds, 1e-9),
             **metrics,

@@ -74,3 +74,27 @@ def test_default_vocab_keeps_run_ids_of_older_configs() -> None:
                                                            vocab_size=300))
     assert padded.to_dict()["model"]["vocab_size"] == 300
     assert padded.run_id() != config.run_id()
+
+
+def test_fine_tuning_starts_with_an_evaluation_of_the_pretrained_model(tmp_path: Path) -> None:
+    source = natural_run(tmp_path, "en", tokens=8_000, every=5)
+    first = train(source, tmp_path / "runs" / "src", progress=False)
+    tuned = dataclasses.replace(source, init_from="src/best_model.pt",
+                                data=dataclasses.replace(source.data, seed=1))
+    train(tuned, tmp_path / "runs" / "tuned", progress=False)
+    rows = RunFolder(tmp_path / "runs" / "tuned").read_metrics()
+    assert rows[0]["step"] == 0 and math.isnan(rows[0]["train_loss"])
+    assert rows[0]["loss"] == pytest.approx(first["loss"], rel=1e-6)  # same model, same set
+    assert [r["step"] for r in rows].count(0) == 1
+
+
+def test_finite_data_is_evaluated_at_least_once_per_epoch() -> None:
+    from regscale.training.loop import eval_interval
+
+    config = small_run(every=50)  # 32 x 32 = 1024 tokens a step
+    assert eval_interval(config) == 50
+    finite = dataclasses.replace(config, data=dataclasses.replace(config.data,
+                                                                   dataset_tokens=3000))
+    assert eval_interval(finite) == 3
+    tiny = dataclasses.replace(config, data=dataclasses.replace(config.data, dataset_tokens=40))
+    assert eval_interval(tiny) == 1
