@@ -100,13 +100,17 @@ def resolve_experiment_file(name: str) -> Path:
     return path
 
 
-def load_sweep(name: str, *, preset: str | None = None,
-               overrides: dict[str, Any] | None = None) -> SweepConfig:
-    """Load a shipped sweep by name (or a .toml path), apply a preset, then overrides."""
+def read_experiment(name: str, preset: str | None, config: type[Any]
+                    ) -> tuple[Path, dict[str, Any], str]:
+    """Read an experiment file with one preset applied: ``(path, table, label)``.
+
+    Every preset's keys are checked against the fields of the dataclass ``config``; the label
+    is the file stem, plus ``-<preset>``.
+    """
     path = resolve_experiment_file(name)
     table = read_toml(path)
     presets = table.pop("presets", {})
-    fields = {f.name for f in dataclasses.fields(SweepConfig)} - {"name"}
+    fields = {f.name for f in dataclasses.fields(config)} - {"name"}
     for preset_name, preset_table in presets.items():
         unknown = sorted(set(preset_table) - fields)
         if unknown:
@@ -115,10 +119,17 @@ def load_sweep(name: str, *, preset: str | None = None,
     label = path.stem
     if preset is not None:
         if preset not in presets:
-            raise UnknownNameError(f"sweep {label!r} has no preset {preset!r}; presets: "
+            raise UnknownNameError(f"{label!r} has no preset {preset!r}; presets: "
                                    f"{', '.join(sorted(presets)) or 'none'}")
         table = {**table, **presets[preset]}
         label = f"{label}-{preset}"
+    return path, table, label
+
+
+def load_sweep(name: str, *, preset: str | None = None,
+               overrides: dict[str, Any] | None = None) -> SweepConfig:
+    """Load a shipped sweep by name (or a .toml path), apply a preset, then overrides."""
+    path, table, label = read_experiment(name, preset, SweepConfig)
     sweep = from_mapping(SweepConfig, {"name": label, **table}, str(path))
     if overrides:
         sweep = dataclasses.replace(sweep, **overrides)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from regscale.catalog import load_language_config
-from regscale.config_io import from_mapping, read_toml
+from regscale.config_io import from_mapping
 from regscale.errors import ConfigError
-from regscale.experiments.sweep_config import resolve_experiment_file
+from regscale.experiments.sweep_config import read_experiment
 from regscale.models.registry import ModelConfig
 from regscale.sources.language import build_language
 from regscale.sources.natural_language import BYTE_VOCAB, CorpusSpec
@@ -134,19 +134,7 @@ def _with_part(config: LanguageConfig, part: str) -> LanguageConfig:
 def load_transfer(name: str = "transfer", *, preset: str | None = None,
                   overrides: dict[str, Any] | None = None) -> TransferConfig:
     """Load a transfer file by name (or .toml path), apply a preset, then overrides."""
-    path = resolve_experiment_file(name)
-    table = read_toml(path)
-    presets = table.pop("presets", {})
-    fields = {f.name for f in dataclasses.fields(TransferConfig)} - {"name"}
-    label = path.stem
-    if preset is not None:
-        if preset not in presets:
-            raise ConfigError(f"transfer {label!r} has no preset {preset!r}; presets: "
-                              f"{', '.join(sorted(presets)) or 'none'}")
-        unknown = sorted(set(presets[preset]) - fields)
-        if unknown:
-            raise ConfigError(f"unknown key(s) {unknown} in {path} [presets.{preset}]")
-        table = {**table, **presets[preset]}
+    path, table, _ = read_experiment(name, preset, TransferConfig)
     table = {**table, **(overrides or {})}
-    label = f"{label}-{table.get('source', 'en')}" + (f"-{preset}" if preset else "")
+    label = f"{path.stem}-{table.get('source', 'en')}" + (f"-{preset}" if preset else "")
     return from_mapping(TransferConfig, {**table, "name": label}, str(path))

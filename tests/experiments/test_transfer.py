@@ -52,7 +52,7 @@ def test_shipped_presets_and_parts() -> None:
     assert isinstance(source.spec, CorpusSpec) and source.spec.part == "old"
     assert isinstance(target.spec, CorpusSpec) and target.spec.part == "new"
     assert load_transfer(preset="gpu").sizes[-1] == "large"
-    with pytest.raises(ConfigError, match="no preset 'huge'"):
+    with pytest.raises(UnknownNameError, match="no preset 'huge'"):
         load_transfer(preset="huge")
     with pytest.raises(ConfigError, match="at least 3"):
         load_transfer(overrides={"finetune_tokens": (1000, 10000)})
