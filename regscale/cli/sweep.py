@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
+from regscale.cli.executor_options import executor_from, executor_options
 from regscale.experiments.analysis import Analysis, fit_sweep, report_sweep
-from regscale.experiments.executors import EXECUTORS, ExecutorOptions
 from regscale.experiments.sweep import run_sweep
 from regscale.experiments.sweep_config import load_sweep
 from regscale.report.markdown import markdown_table
@@ -35,27 +36,11 @@ def _print_analysis(analysis: Analysis) -> None:
               help="Replace the sweep's languages (repeatable).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Sweep folder; default results/<name>[-<preset>].")
-@click.option("--executor", type=click.Choice(sorted(EXECUTORS)), default="local",
-              show_default=True, help="local, ray (a Ray cluster) or slurm (submitit).")
-@click.option("--workers", type=click.IntRange(min=1), help="local: parallel workers "
-              "(default: one per GPU, 1 on CPU).")
-@click.option("--address", help="ray: cluster address (default: start a local cluster).")
-@click.option("--cpus-per-run", type=float, default=1.0, show_default=True)
-@click.option("--gpus-per-run", type=float, default=0.0, show_default=True)
-@click.option("--max-retries", type=click.IntRange(min=0), default=2, show_default=True,
-              help="ray/slurm: retries of a run whose worker or job died (it resumes).")
-@click.option("--slurm-partition", help="slurm: partition.")
-@click.option("--slurm-time", type=click.IntRange(min=1), default=240, show_default=True,
-              help="slurm: minutes per run.")
-@click.option("--slurm-cluster", type=click.Choice(["slurm", "local"]),
-              help="slurm: force SLURM, or run the jobs as local processes (testing).")
+@executor_options
 @click.option("--device", help="Override the device of every run (auto, cpu, cuda).")
 @click.option("--no-report", is_flag=True, help="Run only; skip the fits, figures and report.")
 def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out: Path | None,
-                  executor: str, workers: int | None, address: str | None,
-                  cpus_per_run: float, gpus_per_run: float, max_retries: int,
-                  slurm_partition: str | None, slurm_time: int, slurm_cluster: str | None,
-                  device: str | None, no_report: bool) -> None:
+                  device: str | None, no_report: bool, **run_options: Any) -> None:
     """Run a sweep (skipping finished runs), then fit, plot and report.
 
     NAME is a file in experiments/ (complexity, size, data) or a .toml path. A killed sweep
@@ -76,10 +61,7 @@ def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out
         overrides["device"] = device
     sweep = load_sweep(name, preset=preset, overrides=overrides)
     root = out or Path("results") / sweep.name
-    options = ExecutorOptions(workers=workers, address=address, cpus_per_run=cpus_per_run,
-                              gpus_per_run=gpus_per_run, max_retries=max_retries,
-                              slurm_cluster=slurm_cluster, slurm_partition=slurm_partition,
-                              slurm_time_min=slurm_time)
+    executor, options = executor_from(run_options)
     summaries = run_sweep(sweep, root, executor=executor, options=options, log=click.echo)
     diverged = sum(s["status"] == "diverged" for s in summaries)
     click.echo(f"sweep {sweep.name}: {len(summaries)} runs finished ({diverged} diverged) "

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from regscale.experiments.executors import EXECUTORS, ExecutorOptions
+from regscale.cli.executor_options import executor_from, executor_options
 from regscale.experiments.transfer import run_transfer
 from regscale.experiments.transfer_analysis import analyse_transfer, ratio_summary, study_config
 from regscale.experiments.transfer_config import load_transfer
@@ -48,16 +49,11 @@ def report_transfer(root: Path) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Study folder; default results/<study>-<src>[-<preset>]. Pre-trained models "
                    "in it are reused by later targets.")
-@click.option("--executor", type=click.Choice(sorted(EXECUTORS)), default="local",
-              show_default=True, help="local, ray or slurm, as for regscale sweep.")
-@click.option("--workers", type=click.IntRange(min=1), help="local: parallel workers.")
-@click.option("--address", help="ray: cluster address (default: start a local cluster).")
-@click.option("--gpus-per-run", type=float, default=0.0, show_default=True)
+@executor_options
 @click.option("--device", help="Override the device of every run (auto, cpu, cuda).")
 @click.option("--report-only", is_flag=True, help="Only analyse an existing study folder.")
 def command(source: str, targets: tuple[str, ...], preset: str | None, study: str,
-            out: Path | None, executor: str, workers: int | None, address: str | None,
-            gpus_per_run: float, device: str | None, report_only: bool) -> None:
+            out: Path | None, device: str | None, report_only: bool, **run_options: Any) -> None:
     """Measure transfer: effective data transferred from SRC to each TGT.
 
     Pre-trains a model ladder on the source (natural sources on their Old Testament), then for
@@ -80,7 +76,7 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
     config = load_transfer(study, preset=preset, overrides=overrides)
     root = out or Path("results") / config.name
     if not report_only:
-        options = ExecutorOptions(workers=workers, address=address, gpus_per_run=gpus_per_run)
+        executor, options = executor_from(run_options)
         summaries = run_transfer(config, root, executor=executor, options=options,
                                  log=click.echo)
         diverged = sum(s["status"] == "diverged" for s in summaries)
