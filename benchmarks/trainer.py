@@ -25,8 +25,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from regscale.catalog import load_language_config
 from regscale.models.registry import ModelConfig
+from regscale.sources.catalog import load_language_config
 from regscale.sources.policies import PolicyConfig
 from regscale.training.loop import train
 from regscale.training.run_config import (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import numpy as np
 
@@ -24,6 +25,9 @@ SYMBOLS = string.ascii_lowercase + string.ascii_uppercase + string.digits
 @dataclass(frozen=True, kw_only=True)
 class RandomDFASpec:
     """Targets for a random minimal DFA."""
+
+    kind: ClassVar[str] = "random_dfa"  # its table name in a language file
+    natural: ClassVar[Literal[False]] = False  # a regular language
 
     states: int  # live states n of the minimal DFA
     transitions: int  # live transitions t, n - 1 <= t <= n * k

@@ -10,7 +10,6 @@ import numpy as np
 
 from regscale.cli.language_options import NAMES, language_from_options, language_options
 from regscale.sources.language import build_language
-from regscale.sources.natural_language import NaturalLanguage
 from regscale.sources.strings import sample_strings
 
 
@@ -35,7 +34,7 @@ def command(count: int, seed: int, fmt: str, **options: Any) -> None:
       regscale gen --language de -n 3
     """
     language = build_language(language_from_options({k: options[k] for k in NAMES}))
-    if isinstance(language, NaturalLanguage):
+    if language.natural:
         texts = language.train_texts
         picks = np.random.default_rng(seed).choice(len(texts), min(count, len(texts)),
                                                    replace=False)

@@ -11,9 +11,7 @@ import click
 from regscale.automata.render import save_png, to_dot
 from regscale.cli.language_options import NAMES, language_from_options, language_options
 from regscale.errors import ConfigError
-from regscale.sources.language import build_language, is_natural
-from regscale.sources.natural_language import NaturalLanguage
-from regscale.sources.regular_language import RegularLanguage
+from regscale.sources.language import build_language
 
 
 @click.command("inspect")
@@ -37,15 +35,14 @@ def command(png: Path | None, dot: Path | None, as_json: bool, **options: Any) -
       regscale inspect --language zh
     """
     config = language_from_options({k: options[k] for k in NAMES})
-    if is_natural(config):
-        if png is not None or dot is not None:
-            raise ConfigError(f"{config.name} is a natural language; it has no DFA to draw")
-        natural = build_language(config)
-        assert isinstance(natural, NaturalLanguage)
-        _show({"language": natural.name, "corpus": f"{natural.spec.corpus}:"
-               f"{natural.spec.version}", "part": natural.spec.part, **natural.stats()}, as_json)
+    if config.natural and (png is not None or dot is not None):
+        raise ConfigError(f"{config.name} is a natural language; it has no DFA to draw")
+    language = build_language(config)
+    if language.natural:
+        _show({"language": language.name, "corpus": f"{language.spec.corpus}:"
+               f"{language.spec.version}", "part": language.spec.part, **language.stats()},
+              as_json)
         return
-    language = RegularLanguage.build(config)
     measures: dict[str, Any] = {"language": language.name, "policy": language.config.policy.name}
     if (regex := language.regex()) is not None:
         measures["regex"] = regex

@@ -11,10 +11,10 @@ import click
 
 from regscale.automata.random_dfa import RandomDFASpec
 from regscale.automata.regex_to_dfa import DEFAULT_MAX_STATES
-from regscale.catalog import load_language_config
 from regscale.errors import ConfigError
+from regscale.sources.catalog import load_language_config
+from regscale.sources.language_config import LanguageConfig, RegexSpec
 from regscale.sources.policies import POLICIES, PolicyConfig
-from regscale.sources.regular_language import LanguageConfig, RegexSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 

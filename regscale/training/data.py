@@ -1,125 +1,24 @@
-"""What the training loop reads from a language: training streams and a fixed evaluation set.
+"""The training data of any language: exact regular sources or natural-language bytes.
 
-For a regular language the evaluation set carries, per target token, the exact Bayes-optimal
-loss and the set of tokens that keep the prefix live, so every evaluation reports excess loss
-and valid mass on the same tokens.
+Both kinds offer the same interface to the loop (``train_stream``, ``eval_set``, ``describe``,
+``name``, ``vocab_size``) and say whether they are ``natural``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import torch
 
-from regscale.sources.bayes_optimal import BayesFilter
-from regscale.sources.regular_language import RegularLanguage
-from regscale.sources.sampler import TokenSampler
-from regscale.sources.streams import FiniteTokens, ParallelStreams, TokenStream, WindowStream
+from regscale.sources.language import build_language
+from regscale.sources.language_config import LanguageConfig
+from regscale.training.natural_data import NaturalTrainingData
+from regscale.training.regular_data import RegularTrainingData
 
-FINITE_CHUNK_WINDOWS = 16
-"""A finite dataset is drawn as independent stationary chunks of this many windows."""
-
-
-@dataclass(frozen=True)
-class EvalSet:
-    """Held-out tokens and their exact references, ``S`` consecutive segments of ``R`` rows."""
-
-    tokens: torch.Tensor  # long[S, R, T + 1]: inputs [..., :-1], targets [..., 1:]
-    optimal_nll: torch.Tensor | None  # float64[S, R, T]: Bayes-optimal loss of each target
-    valid: torch.Tensor | None  # bool[S, R, T, V]: tokens that keep the prefix live
-    char_start: torch.Tensor | None = None  # bool[S, R, T]: natural text, target starts a char
-
-    @property
-    def n_targets(self) -> int:
-        """Target tokens in the set."""
-        s, r, w = self.tokens.shape
-        return s * r * (w - 1)
+TrainingData = RegularTrainingData | NaturalTrainingData
 
 
-class RegularTrainingData:
-    """Streams and evaluation data of a regular language on one device."""
-
-    def __init__(self, language: RegularLanguage, device: torch.device) -> None:
-        self.language = language
-        self.device = device
-        self.sampler = TokenSampler(language.automaton, device)
-        self.filter = BayesFilter(language.automaton, language.dfa, device)
-
-    @property
-    def vocab_size(self) -> int:
-        """Tokens: symbols + SEP."""
-        return self.language.vocab_size
-
-    def train_stream(self, *, stateful: bool, batch_size: int, window: int, seed: int,
-                     dataset_tokens: int | None) -> TokenStream:
-        """Infinite fresh data, or a finite dataset of exactly ``dataset_tokens`` repeated."""
-        if dataset_tokens is None:
-            make = ParallelStreams if stateful else WindowStream
-            return make(self.sampler, batch_size=batch_size, window=window, seed=seed)
-        data = FiniteTokens.sample(self.sampler, n_tokens=dataset_tokens,
-                                   chunk=FINITE_CHUNK_WINDOWS * window, seed=seed)
-        return finite_stream(data, stateful=stateful, batch_size=batch_size, window=window,
-                             seed=seed)
-
-    def eval_set(self, *, stateful: bool, rows: int, segments: int, window: int,
-                 seed: int) -> EvalSet:
-        """A fixed held-out set with exact references (see :class:`EvalSet`)."""
-        if not stateful:
-            tokens = WindowStream(self.sampler, batch_size=rows, window=window,
-                                  seed=seed).next_batch()
-            result = self.filter.run(tokens)
-            return EvalSet(tokens=tokens[None], optimal_nll=result.nll_nats[None, :, 1:],
-                           valid=result.valid[None, :, 1:])
-        streams = ParallelStreams(self.sampler, batch_size=rows, window=window, seed=seed)
-        batches = [streams.next_batch() for _ in range(segments)]
-        belief = self.filter.run(batches[0][:, :1]).belief
-        nll, valid = [], []
-        for batch in batches:
-            result = self.filter.run(batch[:, 1:], belief)
-            belief = result.belief
-            nll.append(result.nll_nats)
-            valid.append(result.valid)
-        return EvalSet(tokens=torch.stack(batches), optimal_nll=torch.stack(nll),
-                       valid=torch.stack(valid))
-
-    @property
-    def name(self) -> str:
-        """The language's name."""
-        return self.language.name
-
-    def describe(self) -> dict[str, Any]:
-        """Summary fields: the exact complexity measures and entropy rate."""
-        return {"complexity": self.language.complexity.as_dict(),
-                "entropy_rate_nats": self.language.automaton.entropy_rate_nats}
-
-    def accepts(self, symbols: list[int]) -> bool:
-        """Whether a generated token string (no SEP) is a word of the language."""
-        return self.language.accepts_tokens(symbols)
-
-
-def finite_stream(data: FiniteTokens, *, stateful: bool, batch_size: int, window: int,
-                  seed: int) -> TokenStream:
-    """Random windows of a finite dataset, or lanes (tiled up to the batch when too few fit)."""
-    if stateful:
-        lanes = max(1, min(batch_size, data.n_tokens // window))
-        return _Repeat(data.lanes(batch_size=lanes, window=window), batch_size)
-    return data.windows(batch_size=batch_size, window=window, seed=seed + 1)
-
-
-class _Repeat:
-    """Tile a lane stream with fewer lanes than the batch (tiny datasets) up to the batch."""
-
-    def __init__(self, inner: TokenStream, batch_size: int) -> None:
-        self.inner, self.batch_size, self.window = inner, batch_size, inner.window
-
-    def next_batch(self) -> torch.Tensor:
-        batch = self.inner.next_batch()
-        reps = -(-self.batch_size // batch.shape[0])
-        return batch.repeat(reps, 1)[: self.batch_size]
-
-    def state_dict(self) -> dict[str, object]:
-        return self.inner.state_dict()
-
-    def load_state_dict(self, state: dict[str, object]) -> None:
-        self.inner.load_state_dict(state)
+def training_data(config: LanguageConfig, device: torch.device) -> TrainingData:
+    """Streams and a held-out set for the language ``config`` names, on ``device``."""
+    language = build_language(config)
+    if language.natural:
+        return NaturalTrainingData(language, device)
+    return RegularTrainingData(language, device)

@@ -18,7 +18,8 @@ from torch.nn import functional as F
 
 from regscale.models.base import SequenceModel
 from regscale.sources.automaton import SEP
-from regscale.training.data import EvalSet, RegularTrainingData
+from regscale.training.eval_set import EvalSet
+from regscale.training.regular_data import RegularTrainingData
 
 LN2 = math.log(2)
 

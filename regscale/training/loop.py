@@ -39,7 +39,7 @@ from regscale.errors import ConfigError
 from regscale.models.base import SequenceModel
 from regscale.models.registry import build_model
 from regscale.training.checkpoint import load_checkpoint, load_model_weights, save_checkpoint
-from regscale.training.data import RegularTrainingData
+from regscale.training.data import training_data
 from regscale.training.distributed import (
     DistInfo,
     broadcast_flag,
@@ -49,7 +49,6 @@ from regscale.training.distributed import (
     shutdown,
 )
 from regscale.training.evaluation import acceptance_rate, evaluate
-from regscale.training.language_data import training_data
 from regscale.training.run_config import RunConfig
 from regscale.training.run_store import RunFolder, atomic_write_json
 from regscale.training.schedule import learning_rate
@@ -309,7 +308,7 @@ class _Trainer:
         metrics: dict[str, Any] = {}
         if self.info.is_main:
             metrics = evaluate(self.model, self.eval_set, self.autocast)
-            if self.config.eval.samples and isinstance(self.data, RegularTrainingData) and \
+            if self.config.eval.samples and not self.data.natural and \
                     math.isfinite(metrics["loss"]):
                 metrics["acceptance"] = acceptance_rate(
                     self.model, self.data, self.config.eval.samples,

@@ -9,7 +9,7 @@ optimum; evaluation reports bits per byte and bits per character instead.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -17,7 +17,8 @@ import torch
 from regscale.errors import ConfigError
 from regscale.sources.natural_language import NaturalLanguage, is_char_start
 from regscale.sources.streams import FiniteTokens, TokenStream
-from regscale.training.data import EvalSet, finite_stream
+from regscale.training.eval_set import EvalSet
+from regscale.training.finite_data import finite_stream
 
 
 class NaturalTrainingData:
@@ -28,6 +29,8 @@ class NaturalTrainingData:
         self.device = device
         self.train_tokens = torch.from_numpy(language.train_tokens).to(device)
         self.eval_tokens = language.eval_tokens
+
+    natural: Literal[True] = True  # no exact floor: bits per byte and per character instead
 
     @property
     def name(self) -> str:

@@ -17,8 +17,8 @@ from typing import Any
 from regscale.config_io import from_mapping
 from regscale.errors import ConfigError
 from regscale.models.registry import ModelConfig
+from regscale.sources.language_config import SPEC_KINDS, LanguageConfig
 from regscale.sources.policies import PolicyConfig
-from regscale.sources.regular_language import SPEC_KINDS, LanguageConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,8 +126,7 @@ class RunConfig:
         """A JSON-ready dict; the language spec carries its kind."""
         out = dataclasses.asdict(self)
         spec = self.language.spec
-        kind = next(k for k, cls in SPEC_KINDS.items() if isinstance(spec, cls))
-        out["language"]["spec"] = {"kind": kind, **dataclasses.asdict(spec)}
+        out["language"]["spec"] = {"kind": spec.kind, **dataclasses.asdict(spec)}
         if out["model"]["vocab_size"] is None:
             del out["model"]["vocab_size"]  # absent = default, so older run ids stay valid
         return out

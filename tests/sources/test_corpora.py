@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from regscale.catalog import load_language_config
 from regscale.errors import ConfigError, CorpusMissingError, UnknownNameError
+from regscale.sources.catalog import load_language_config
 from regscale.sources.corpora import OLD_TESTAMENT_BOOKS, load_verses, package_dir
 from regscale.sources.natural_language import CorpusSpec
 from tests.parallel_corpus import BOOKS, CHAPTERS, VERSES, verse_rows, write_corpus

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regscale.automata.random_dfa import RandomDFASpec
-from regscale.catalog import load_language_config
+from regscale.sources.catalog import load_language_config
 from regscale.sources.cross_entropy import cross_entropy_rate, language_similarity
+from regscale.sources.language_config import LanguageConfig
 from regscale.sources.policies import PolicyConfig
-from regscale.sources.regular_language import LanguageConfig, RegularLanguage
+from regscale.sources.regular_language import RegularLanguage
 from regscale.sources.strings import sample_strings
 
 

@@ -10,8 +10,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regscale.catalog import load_language_config
 from regscale.errors import ConfigError
+from regscale.sources.catalog import load_language_config
 from regscale.sources.natural_language import (
     BYTE_VOCAB,
     CorpusSpec,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from regscale.catalog import load_language_config
 from regscale.models.registry import ModelConfig
+from regscale.sources.catalog import load_language_config
 from regscale.training.run_config import DataConfig, EvalConfig, OptimConfig, RunConfig
 
 

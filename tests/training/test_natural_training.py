@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from regscale.catalog import load_language_config
 from regscale.errors import ConfigError
 from regscale.models.registry import MODELS, ModelConfig
+from regscale.sources.catalog import load_language_config
 from regscale.training.loop import train
 from regscale.training.run_config import RunConfig, run_config_from_dict
 from regscale.training.run_store import RunFolder

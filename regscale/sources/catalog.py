@@ -33,8 +33,8 @@ import regscale
 from regscale.automata.random_dfa import RandomDFASpec
 from regscale.config_io import from_mapping, read_toml
 from regscale.errors import ConfigError, UnknownNameError
+from regscale.sources.language_config import SPEC_KINDS, LanguageConfig, LanguageSpec, RegexSpec
 from regscale.sources.policies import PolicyConfig
-from regscale.sources.regular_language import SPEC_KINDS, LanguageConfig, LanguageSpec, RegexSpec
 
 _TOP_KEYS = {"description", "max_states", "policy", *SPEC_KINDS}
 _DFA_KEYS = {"n": "states", "t": "transitions", "f": "accepting", "k": "alphabet_size",

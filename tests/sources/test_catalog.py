@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from regscale.catalog import language_names, load_language_config
 from regscale.errors import ConfigError, UnknownNameError
-from regscale.sources.language import is_natural
+from regscale.sources.catalog import language_names, load_language_config
 from regscale.sources.regular_language import RegularLanguage
 from tests.fixtures import PREDICATES
 
@@ -21,7 +20,7 @@ def test_catalog_has_the_required_languages() -> None:
     assert set(language_names()) >= REQUIRED
 
 
-REGULAR = [n for n in language_names() if not is_natural(load_language_config(n))]
+REGULAR = [n for n in language_names() if not load_language_config(n).natural]
 
 
 def test_catalog_has_natural_languages() -> None:

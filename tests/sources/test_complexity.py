@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from regscale.automata.complexity import measure_complexity, topological_entropy_bits
 from regscale.automata.regex_to_dfa import min_dfa_from_regex
-from regscale.catalog import load_language_config
+from regscale.sources.catalog import load_language_config
+from regscale.sources.complexity import measure_complexity, topological_entropy_bits
 from regscale.sources.policies import PolicyConfig, compile_policy
 from regscale.sources.regular_language import RegularLanguage
 
