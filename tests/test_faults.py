@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from regscale.training.run_store import RunFolder
+from regscale.store import RunFolder
 from tests.experiments.tiny_sweep import TINY, write_tiny
 
 Record = Callable[[str], None]

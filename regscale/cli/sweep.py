@@ -7,25 +7,33 @@ from typing import Any
 
 import click
 
+from regscale.analysis.sweep import SweepAnalysis, analyse_sweep, collect_sweep
+from regscale.analysis.transfer import analyse_transfer
 from regscale.cli.executor_options import executor_from, executor_options
-from regscale.experiments.analysis import Analysis, fit_sweep, report_sweep
+from regscale.cli.run_fields import parse_sets, set_option
+from regscale.cli.transfer import print_transfer
 from regscale.experiments.sweep import run_sweep
 from regscale.experiments.sweep_config import load_sweep
-from regscale.report.markdown import markdown_table
+from regscale.report.sweep_report import write_sweep_report
+from regscale.report.tables import markdown_table
+from regscale.report.transfer_report import write_transfer_report
+from regscale.store import StudyFolder
 
 SHOWN = ("language", "arch", "complexity_states", "complexity_entropy_rate_bits", "floor",
          "alpha_N", "alpha_N_free", "E_N_free_minus_floor", "alpha_C")
 
 
-def _print_analysis(analysis: Analysis) -> None:
-    click.echo(markdown_table(analysis.laws, SHOWN))
+def print_sweep(analysis: SweepAnalysis, files: dict[str, Path]) -> None:
+    """The headline tables of a sweep, then every file written."""
+    if len(analysis.laws):
+        click.echo(markdown_table(analysis.laws, SHOWN))
     if len(analysis.regression):
         click.echo("")
         click.echo(markdown_table(analysis.regression[analysis.regression.target == "alpha_N"],
                                   ("arch", "target", "measure", "languages", "slope", "slope_low",
                                    "slope_high", "p_value")))
     click.echo("")
-    for name, path in analysis.files.items():
+    for name, path in {**analysis.files, **files}.items():
         click.echo(f"{name}: {path}")
 
 
@@ -38,9 +46,11 @@ def _print_analysis(analysis: Analysis) -> None:
               help="Sweep folder; default results/<name>[-<preset>].")
 @executor_options
 @click.option("--device", help="Override the device of every run (auto, cpu, cuda).")
+@set_option
 @click.option("--no-report", is_flag=True, help="Run only; skip the fits, figures and report.")
 def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out: Path | None,
-                  device: str | None, no_report: bool, **run_options: Any) -> None:
+                  device: str | None, sets: tuple[str, ...], no_report: bool,
+                  **run_options: Any) -> None:
     """Run a sweep (skipping finished runs), then fit, plot and report.
 
     NAME is a file in experiments/ (complexity, size, data) or a .toml path. A killed sweep
@@ -51,15 +61,15 @@ def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out
       regscale sweep complexity --preset smoke
       regscale sweep size --language tomita5 --preset smoke
       regscale sweep data --language parity --device cuda
+      regscale sweep size --preset smoke --set optim.lr=1e-3 --set eval.rows=128
       regscale sweep complexity --preset gpu --executor ray --address auto --gpus-per-run 1
       regscale sweep complexity --executor slurm --slurm-partition gpu --gpus-per-run 1
     """
-    overrides: dict[str, object] = {}
-    if languages:
-        overrides["languages"] = languages
+    run = parse_sets(sets)
     if device:
-        overrides["device"] = device
-    sweep = load_sweep(name, preset=preset, overrides=overrides)
+        run["system.device"] = device
+    sweep = load_sweep(name, preset=preset, run=run,
+                       overrides={"languages": languages} if languages else None)
     root = out or Path("results") / sweep.name
     executor, options = executor_from(run_options)
     summaries = run_sweep(sweep, root, executor=executor, options=options, log=click.echo)
@@ -67,41 +77,53 @@ def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out
     click.echo(f"sweep {sweep.name}: {len(summaries)} runs finished ({diverged} diverged) "
                f"in {root}")
     if not no_report:
-        _print_analysis(report_sweep(root))
+        analysis = analyse_sweep(root)
+        print_sweep(analysis, write_sweep_report(root, analysis))
 
 
 @click.command("collect")
 @click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def collect_command(root: Path) -> None:
-    """Merge a sweep's run folders into ROOT/results.parquet (and .csv).
+    """Collect a sweep's finished runs into ROOT/results.parquet (and .csv) and their learning
+    curves into ROOT/curves.parquet; no fits.
 
     \b
     Example:
       regscale collect results/complexity-smoke
     """
-    analysis = fit_sweep(root)
-    click.echo(f"{len(analysis.results)} runs -> {analysis.files['results']}")
+    study, results, curves = collect_sweep(root)
+    click.echo(f"{len(results)} runs -> {study.results}")
+    click.echo(f"{len(curves)} evaluations -> {study.curves}")
 
 
 @click.command("fit")
 @click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def fit_command(root: Path) -> None:
-    """Fit scaling laws per language and regress exponents on complexity (CSV in ROOT/fits).
+    """Collect, fit scaling laws per language and regress exponents on complexity (CSV in
+    ROOT/fits).
 
     \b
     Example:
       regscale fit results/complexity-smoke
     """
-    _print_analysis(fit_sweep(root))
+    print_sweep(analyse_sweep(root), {})
 
 
 @click.command("report")
 @click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def report_command(root: Path) -> None:
-    """Fits, figures (ROOT/figures/*.png) and ROOT/report.md for a sweep folder.
+    """Collect, fit, draw ROOT/figures/*.png and write ROOT/report.md for a sweep folder or a
+    transfer study folder.
 
     \b
-    Example:
+    Examples:
       regscale report results/complexity-smoke
+      regscale report results/transfer-en-smoke
     """
-    _print_analysis(report_sweep(root))
+    record = StudyFolder(root).read_record()
+    if record is not None and record.kind == "transfer":
+        transfer = analyse_transfer(root)
+        print_transfer(transfer, write_transfer_report(root, transfer))
+        return
+    analysis = analyse_sweep(root)
+    print_sweep(analysis, write_sweep_report(root, analysis))

@@ -9,6 +9,7 @@ import click
 
 from regscale.cli.language_options import NAMES, language_from_options, language_options
 from regscale.cli.numbers import COUNT
+from regscale.cli.run_fields import parse_sets, set_option
 from regscale.errors import RegscaleError
 from regscale.models.registry import MODELS, SIZES, ModelConfig
 from regscale.training.loop import train
@@ -18,7 +19,19 @@ from regscale.training.run_config import (
     OptimConfig,
     RunConfig,
     SystemConfig,
+    override,
 )
+
+FLAGS = {"arch": "model.arch", "size": "model.size", "n_layer": "model.n_layer",
+         "d_model": "model.d_model", "n_head": "model.n_head", "context": "model.context",
+         "tokens": "data.tokens", "dataset_tokens": "data.dataset_tokens",
+         "batch_size": "data.batch_size", "lr": "optim.lr", "warmup_steps": "optim.warmup_steps",
+         "eval_every": "eval.every_steps", "device": "system.device", "dtype": "system.dtype"}
+"""Flag -> run field; a flag not given leaves RunConfig's default."""
+
+
+def _default(value: object) -> str:
+    return f" [default: {value}]"
 
 
 class RunDivergedError(RegscaleError):
@@ -27,64 +40,62 @@ class RunDivergedError(RegscaleError):
 
 @click.command("train")
 @language_options
-@click.option("--model", "arch", type=click.Choice(sorted(MODELS)), default="gpt",
-              show_default=True, help="Architecture.")
-@click.option("--size", type=click.Choice(list(SIZES)), default="tiny", show_default=True,
-              help="Size preset (n_layer, d_model, n_head).")
+@click.option("--model", "arch", type=click.Choice(sorted(MODELS)),
+              help="Architecture." + _default(ModelConfig.arch))
+@click.option("--size", type=click.Choice(list(SIZES)),
+              help="Size preset (n_layer, d_model, n_head)." + _default(ModelConfig.size))
 @click.option("--n-layer", type=int, help="Override the preset's layers.")
 @click.option("--d-model", type=int, help="Override the preset's width.")
 @click.option("--n-head", type=int, help="Override the preset's heads.")
-@click.option("--context", type=int, default=64, show_default=True, help="Window/segment.")
-@click.option("--tokens", type=COUNT, default=200_000, show_default=True,
-              help="Training budget in tokens (2e5 works).")
+@click.option("--context", type=int, help="Window/segment." + _default(ModelConfig.context))
+@click.option("--tokens", type=COUNT, help="Training budget in tokens (2e5 works)."
+              + _default(DataConfig.tokens))
 @click.option("--dataset-tokens", type=COUNT, help="Finite dataset of D tokens, repeated, with "
               "early stopping; default: fresh data.")
-@click.option("--batch-size", type=int, default=32, show_default=True)
-@click.option("--lr", type=float, default=3e-3, show_default=True, help="Peak learning rate.")
-@click.option("--warmup-steps", type=int, default=50, show_default=True)
-@click.option("--eval-every", type=int, default=100, show_default=True, help="Steps between "
-              "evaluations (and checkpoints).")
+@click.option("--batch-size", type=int, help="Global batch." + _default(DataConfig.batch_size))
+@click.option("--lr", type=float, help="Peak learning rate." + _default(OptimConfig.lr))
+@click.option("--warmup-steps", type=int, help="Linear warm-up."
+              + _default(OptimConfig.warmup_steps))
+@click.option("--eval-every", type=int, help="Steps between evaluations (and checkpoints)."
+              + _default(EvalConfig.every_steps))
 @click.option("--seed", type=int, default=0, show_default=True, help="Model and data seed.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1.")
-@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16"]), default="auto",
-              show_default=True, help="auto = bf16 autocast on CUDA, fp32 on CPU.")
+@click.option("--device", help="auto, cpu, cuda, cuda:1." + _default(SystemConfig.device))
+@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16"]),
+              help="auto = bf16 autocast on CUDA, fp32 on CPU." + _default(SystemConfig.dtype))
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
 @click.option("--init-from", type=click.Path(exists=True, dir_okay=False),
               help="Start from these weights (fine-tuning).")
+@set_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
               show_default=True, help="Parent folder; the run goes to OUT/<run id>.")
 @click.option("--resume", is_flag=True, help="Continue an unfinished run from its checkpoint.")
 @click.option("--quiet", is_flag=True, help="No per-evaluation lines.")
-def command(arch: str, size: str, n_layer: int | None, d_model: int | None, n_head: int | None,
-            context: int, tokens: int, dataset_tokens: int | None, batch_size: int, lr: float,
-            warmup_steps: int, eval_every: int, seed: int, device: str, dtype: str,
-            compile_: bool, init_from: str | None, out: Path, resume: bool, quiet: bool,
-            **options: Any) -> None:
+def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, ...], out: Path,
+            resume: bool, quiet: bool, **options: Any) -> None:
     """Train one model on one language and compare it with the exact optimum.
 
     Every evaluation reports loss, the Bayes-optimal loss on the same tokens, excess loss,
     accuracy, valid mass and the DFA acceptance of free-running samples; the run folder gets
-    config.json, metrics.jsonl, checkpoint.pt, best_model.pt and summary.json.
+    config.json, metrics.jsonl, checkpoint.pt, best_model.pt and summary.json. Flags not given
+    keep the defaults every study shares; --set reaches any other field.
 
     \b
     Examples:
       regscale train --language tomita3 --model gpt --size tiny --tokens 2e5
       regscale train --regex '(a|b)*a(a|b){3}' --model lstm --size mini --dataset-tokens 5e4
+      regscale train --language tomita3 --tokens 2e5 --set optim.weight_decay=0
       regscale train --language tomita3 --tokens 2e5 --resume      # after a kill
       torchrun --nproc_per_node 2 -m regscale train --language parity --device cpu
     """
     language = language_from_options({k: options[k] for k in NAMES})
-    config = RunConfig(
-        language=language,
-        model=ModelConfig(arch=arch, size=size, n_layer=n_layer, d_model=d_model,
-                          n_head=n_head, context=context),
-        data=DataConfig(tokens=tokens, dataset_tokens=dataset_tokens, batch_size=batch_size,
-                        seed=seed),
-        optim=OptimConfig(lr=lr, warmup_steps=warmup_steps),
-        eval=EvalConfig(every_steps=eval_every),
-        system=SystemConfig(device=device, dtype=dtype, compile=compile_, seed=seed),
-        init_from=None if init_from is None else str(Path(init_from).resolve()),
-    )
+    changes: dict[str, Any] = {field: options[flag] for flag, field in FLAGS.items()
+                               if options[flag] is not None}
+    changes.update({"data.seed": seed, "system.seed": seed})
+    if compile_:
+        changes["system.compile"] = True
+    if init_from is not None:
+        changes["init_from"] = str(Path(init_from).resolve())
+    config = override(RunConfig(language=language), {**changes, **parse_sets(sets)})
     folder = out / config.run_id()
     summary = train(config, folder, resume=resume, log=None if quiet else click.echo)
     if summary["status"] == "diverged":

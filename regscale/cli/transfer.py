@@ -7,22 +7,19 @@ from typing import Any
 
 import click
 
+from regscale.analysis.transfer import TransferAnalysis, analyse_transfer
 from regscale.cli.executor_options import executor_from, executor_options
+from regscale.cli.run_fields import parse_sets, set_option
 from regscale.experiments.transfer import run_transfer
-from regscale.experiments.transfer_analysis import analyse_transfer, ratio_summary, study_config
 from regscale.experiments.transfer_config import load_transfer
-from regscale.report.markdown import markdown_table
-from regscale.report.transfer_plots import transfer_figures
+from regscale.report.tables import markdown_table
 from regscale.report.transfer_report import write_transfer_report
 
 
-def report_transfer(root: Path) -> None:
-    """Analyse a study folder, draw the figures, write report.md, print the headline tables."""
-    analysis = analyse_transfer(root)
-    figures = transfer_figures(root, analysis.results, analysis.effective, root / "figures")
-    report = write_transfer_report(root, study_config(root).source, analysis, figures)
-    if len(analysis.effective):
-        click.echo(markdown_table(ratio_summary(analysis.effective)))
+def print_transfer(analysis: TransferAnalysis, files: dict[str, Path]) -> None:
+    """The headline tables of a transfer study, then every file written."""
+    if len(analysis.ratios):
+        click.echo(markdown_table(analysis.ratios))
     if len(analysis.fits):
         click.echo("")
         click.echo(markdown_table(analysis.fits, ("target", "k", "alpha", "alpha_low",
@@ -32,8 +29,7 @@ def report_transfer(root: Path) -> None:
         click.echo("")
         click.echo(markdown_table(analysis.similarity))
     click.echo("")
-    for name, path in {**analysis.files, **{p.stem: p for p in figures},
-                       "report": report}.items():
+    for name, path in {**analysis.files, **files}.items():
         click.echo(f"{name}: {path}")
 
 
@@ -51,9 +47,11 @@ def report_transfer(root: Path) -> None:
                    "in it are reused by later targets.")
 @executor_options
 @click.option("--device", help="Override the device of every run (auto, cpu, cuda).")
+@set_option
 @click.option("--report-only", is_flag=True, help="Only analyse an existing study folder.")
 def command(source: str, targets: tuple[str, ...], preset: str | None, study: str,
-            out: Path | None, device: str | None, report_only: bool, **run_options: Any) -> None:
+            out: Path | None, device: str | None, sets: tuple[str, ...], report_only: bool,
+            **run_options: Any) -> None:
     """Measure transfer: effective data transferred from SRC to each TGT.
 
     Pre-trains a model ladder on the source (natural sources on their Old Testament), then for
@@ -71,9 +69,10 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
     overrides: dict[str, object] = {"source": source}
     if targets:
         overrides["targets"] = targets
+    run = parse_sets(sets)
     if device:
-        overrides["device"] = device
-    config = load_transfer(study, preset=preset, overrides=overrides)
+        run["system.device"] = device
+    config = load_transfer(study, preset=preset, overrides=overrides, run=run)
     root = out or Path("results") / config.name
     if not report_only:
         executor, options = executor_from(run_options)
@@ -82,4 +81,5 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
         diverged = sum(s["status"] == "diverged" for s in summaries)
         click.echo(f"transfer {config.name}: {len(summaries)} runs finished ({diverged} "
                    f"diverged) in {root}")
-    report_transfer(root)
+    analysis = analyse_transfer(root)
+    print_transfer(analysis, write_transfer_report(root, analysis))

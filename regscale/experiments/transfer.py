@@ -1,19 +1,15 @@
 """Run a transfer study: pre-train a ladder on the source, then scratch and fine-tuned runs.
 
-Layout of a study folder::
-
-    <root>/transfer.json      the study config and its planned runs (role, target, size, D_F)
-    <root>/runs/<run id>/     one folder per run; pre-trained runs are shared by all targets
-    <root>/results.parquet    one row per finished run (regscale transfer-report)
-
-Everything goes through the one training loop and the resumable sweep machinery: a study
-rerun with more targets reuses the pre-trained models, and a killed study resumes.
+The study's record (``study.json``, see :mod:`regscale.store`) lists every planned run with its
+role (pretrain, scratch, finetune), target, size and D_F; pre-trained runs are shared by all
+targets. Everything goes through the one training loop and the resumable runner: a study rerun
+with more targets reuses the pre-trained models, and a killed study resumes. The analysis is
+:func:`regscale.analysis.transfer.analyse_transfer` (``regscale transfer --report-only``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +17,10 @@ from typing import Any
 
 from regscale.errors import ConfigError
 from regscale.experiments.executors import ExecutorOptions
-from regscale.experiments.sweep import run_configs
+from regscale.experiments.runner import run_configs
 from regscale.experiments.transfer_config import TransferConfig
-from regscale.sources.language import build_language
-from regscale.sources.natural_language import NaturalLanguage
+from regscale.store import StudyFolder, StudyRecord
 from regscale.training.run_config import RunConfig
-from regscale.training.run_store import RunFolder, atomic_write_json
 
 
 @dataclass(frozen=True)
@@ -38,6 +32,11 @@ class PlannedRun:
     size: str  # size preset
     d_f: int | None  # fine-tuning dataset size (None for pre-training)
     config: RunConfig
+
+    def record(self) -> dict[str, Any]:
+        """The run's entry in the study record."""
+        return {"run_id": self.config.run_id(), "role": self.role, "target": self.target,
+                "size": self.size, "D_F": self.d_f}
 
 
 def plan_transfer(study: TransferConfig) -> list[PlannedRun]:
@@ -62,40 +61,24 @@ def run_transfer(study: TransferConfig, root: Path, *, executor: str = "local",
                  options: ExecutorOptions | None = None,
                  log: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run every unfinished run of the study under ``root``; returns all summaries."""
-    build_language(study.source_language())  # fail fast: bad names, missing corpus packages
-    for target in study.targets:
-        language = build_language(study.target_language(target))
-        if isinstance(language, NaturalLanguage) and \
-                len(language.train_tokens) < study.finetune_tokens[-1]:
-            raise ConfigError(f"target {target!r} has {len(language.train_tokens):,} "
-                              f"fine-tuning tokens, fewer than D_F = "
-                              f"{study.finetune_tokens[-1]:,}")
+    for target in study.targets:  # fail fast: bad names, missing corpora, too little text
+        available = study.built[f"target:{target}"].finite_tokens
+        if available is not None and available < study.finetune_tokens[-1]:
+            raise ConfigError(f"target {target!r} has {available:,} fine-tuning tokens, fewer "
+                              f"than D_F = {study.finetune_tokens[-1]:,}")
     plan = plan_transfer(study)
-    atomic_write_json(root / "transfer.json", {
-        "transfer": dataclasses.asdict(study),
-        "runs": [{"run_id": p.config.run_id(), "role": p.role, "target": p.target,
-                  "size": p.size, "D_F": p.d_f} for p in plan]})
+    folder = StudyFolder(root)
+    folder.write_record(StudyRecord(kind="transfer", config=dataclasses.asdict(study),
+                                    runs=[p.record() for p in plan]))
     pretrain = [p.config for p in plan if p.role == "pretrain"]
     log(f"pre-training {len(pretrain)} model(s) on {study.source}")
-    summaries = run_configs(pretrain, root, executor=executor, options=options, log=log)
-    ready = {c.run_id() for c in pretrain
-             if (root / "runs" / c.run_id() / "best_model.pt").is_file()}
+    summaries = run_configs(pretrain, folder, executor=executor, options=options, log=log)
+    ready = {c.run_id() for c in pretrain if folder.run(c.run_id()).best_model.is_file()}
     later = [p.config for p in plan if p.role != "pretrain"]
     usable = [c for c in later if c.init_from is None or c.init_from.split("/")[0] in ready]
     if len(usable) < len(later):
         log(f"{len(later) - len(usable)} fine-tuning run(s) skipped: their pre-trained model "
             "has no best checkpoint (diverged?)")
     log(f"fine-tuning and from-scratch runs on {', '.join(study.targets)}")
-    summaries += run_configs(usable, root, executor=executor, options=options, log=log)
+    summaries += run_configs(usable, folder, executor=executor, options=options, log=log)
     return summaries
-
-
-def planned_runs(root: Path) -> list[dict[str, Any]]:
-    """The planned runs recorded in ``transfer.json``, with their summaries where finished."""
-    path = root / "transfer.json"
-    if not path.is_file():
-        raise ConfigError(f"{root} is not a transfer study folder (no transfer.json)")
-    runs = json.loads(path.read_text())["runs"]
-    for run in runs:
-        run["summary"] = RunFolder(root / "runs" / run["run_id"]).read_summary()
-    return list(runs)

@@ -8,7 +8,8 @@ For each (language, architecture) in a results table:
   floor is reported.
 - **L(D)** at the largest model: tokens seen (fresh data) or dataset size D (finite data).
 - **L(C)** on the compute frontier (the lowest loss reached at each compute).
-- **Chinchilla L(N, D)** where the grid has at least two sizes and two budgets.
+- **Chinchilla L(N, D)** where the grid has at least two sizes and two budgets, and Kaplan's
+  ``L(N, D)`` (no irreducible term) of the excess loss on the same grid.
 
 Then, across languages, an ordinary least-squares regression of each exponent (and of the log
 prefactor) on each complexity measure, with a 95% t-interval on the slope: a slope whose interval
@@ -25,8 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from regscale.fits.bootstrap import percentile_interval
+from regscale.fits.bootstrap import bootstrap, percentile_interval
 from regscale.fits.chinchilla import fit_chinchilla
+from regscale.fits.kaplan import fit_kaplan
 from regscale.fits.power_law import fit_excess_power_law, fit_power_law
 
 BOOTSTRAP_RESAMPLES = 500
@@ -66,27 +68,36 @@ def fit_language_laws(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def axis_points(group: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The runs behind each axis of one (language, arch): ``N`` at the largest budget, ``D`` at
+    the largest model, ``C`` on the compute frontier."""
+    budget = data_axis(group)
+    biggest = group["non_embedding_params"] == group["non_embedding_params"].max()
+    front = compute_frontier(group["flops"].to_numpy(float), group["loss"].to_numpy(float))
+    return {"N": group[budget == budget.max()].assign(x=lambda f: f["non_embedding_params"]),
+            "D": group[biggest].assign(x=data_axis(group[biggest])),
+            "C": group.iloc[front].assign(x=lambda f: f["flops"])}
+
+
 def _laws(language: str, arch: str, group: pd.DataFrame) -> dict[str, Any]:
     row: dict[str, Any] = {"language": language, "arch": arch, "runs": len(group)}
     for measure in COMPLEXITY_MEASURES:
         row[measure] = group[measure].iloc[0]
     floor = float(group["optimal_loss"].mean())
     row["floor"] = floor
+    for axis, points in axis_points(group).items():
+        _fit_axis(row, axis, points["x"].to_numpy(float), points["loss"].to_numpy(float),
+                  floor)
     budget = data_axis(group)
-    at_budget = group[budget == budget.max()]
-    _fit_axis(row, "N", at_budget["non_embedding_params"].to_numpy(float),
-              at_budget["loss"].to_numpy(float), floor)
-    biggest = group[group["non_embedding_params"] == group["non_embedding_params"].max()]
-    _fit_axis(row, "D", data_axis(biggest).to_numpy(float), biggest["loss"].to_numpy(float),
-              floor)
-    front = compute_frontier(group["flops"].to_numpy(float), group["loss"].to_numpy(float))
-    _fit_axis(row, "C", group["flops"].to_numpy(float)[front],
-              group["loss"].to_numpy(float)[front], floor)
     n_sizes = group["non_embedding_params"].nunique()
     if n_sizes >= 2 and budget.nunique() >= 2 and len(group) >= 6:
-        fit = fit_chinchilla(group["non_embedding_params"].to_numpy(float),
-                             budget.to_numpy(float), group["loss"].to_numpy(float))
-        row.update({f"chinchilla_{k}": v for k, v in fit.as_dict().items()})
+        n, d = group["non_embedding_params"].to_numpy(float), budget.to_numpy(float)
+        loss = group["loss"].to_numpy(float)
+        row.update({f"chinchilla_{k}": v for k, v in fit_chinchilla(n, d, loss).as_dict()
+                    .items()})
+        if (loss > floor).all():
+            row.update({f"kaplan_{k}": v for k, v in fit_kaplan(n, d, loss - floor).as_dict()
+                        .items()})
     return row
 
 
@@ -113,17 +124,18 @@ def _fit_axis(row: dict[str, Any], axis: str, x: np.ndarray, loss: np.ndarray,
 
 def _alpha_interval(x: np.ndarray, loss: np.ndarray, floor: float) -> tuple[float, float]:
     """Bootstrap percentile interval of the known-floor exponent (resampling the points)."""
-    rng = np.random.default_rng(0)
-    alphas = []
-    for _ in range(BOOTSTRAP_RESAMPLES):
-        pick = rng.integers(len(x), size=len(x))
+
+    def refit(weights: np.ndarray) -> float:
         try:
-            alphas.append(fit_excess_power_law(x[pick], loss[pick], floor).alpha)
+            return fit_excess_power_law(x, loss, floor, weights=weights).alpha
         except ValueError:  # a resample with one distinct x says nothing about the slope
-            continue
+            return math.nan
+
+    alphas = np.array(bootstrap(refit, len(x), resamples=BOOTSTRAP_RESAMPLES, seed=0))
+    alphas = alphas[np.isfinite(alphas)]
     if len(alphas) < BOOTSTRAP_RESAMPLES // 2:
         return math.nan, math.nan
-    return percentile_interval(np.array(alphas))
+    return percentile_interval(alphas)
 
 
 def complexity_regression(laws: pd.DataFrame, targets: tuple[str, ...] = (

@@ -74,16 +74,20 @@ def fit_power_law(x: np.ndarray, loss: np.ndarray, *, weights: np.ndarray | None
                        floor_known=False, n_points=len(x))
 
 
-def fit_excess_power_law(x: np.ndarray, loss: np.ndarray, floor: float) -> PowerLawFit:
+def fit_excess_power_law(x: np.ndarray, loss: np.ndarray, floor: float, *,
+                         weights: np.ndarray | None = None) -> PowerLawFit:
     """Fit ``L - floor = (x0 / x)^alpha`` by least squares on logs (needs 2 distinct x).
 
-    Points at or below the floor carry no information about the power law and are dropped.
+    Points at or below the floor carry no information about the power law and are dropped;
+    ``weights`` (e.g. bootstrap multiplicities) weight the squared residuals.
     """
     x, loss = np.asarray(x, dtype=float), np.asarray(loss, dtype=float)
-    keep = loss > floor
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
+    keep = (loss > floor) & (w > 0)
     if len(np.unique(x[keep])) < 2:
         raise ValueError("an excess-loss power law needs 2 distinct x above the floor")
-    slope, intercept = np.polyfit(np.log(x[keep]), np.log(loss[keep] - floor), 1)
+    slope, intercept = np.polyfit(np.log(x[keep]), np.log(loss[keep] - floor), 1,
+                                  w=np.sqrt(w[keep]))
     alpha = -float(slope)
     log_x0 = float(intercept) / alpha if alpha != 0 else float("nan")
     return PowerLawFit(E=float(floor), log_x0=log_x0, alpha=alpha, floor_known=True,

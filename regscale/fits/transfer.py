@@ -40,13 +40,15 @@ def fit_scratch_curves(scratch: pd.DataFrame) -> dict[int, PowerLawFit]:
     return curves
 
 
-def transfer_table(scratch: pd.DataFrame, finetuned: pd.DataFrame) -> pd.DataFrame:
+def transfer_table(scratch: pd.DataFrame, finetuned: pd.DataFrame,
+                   curves: dict[int, PowerLawFit] | None = None) -> pd.DataFrame:
     """Per fine-tuned run: ``D_E``, ``D_T``, ``D_F / D_E`` and whether ``D_E`` is extrapolated.
 
     ``scratch`` and ``finetuned`` have columns ``N``, ``D`` and ``loss``; ``finetuned``'s ``D`` is
-    D_F. Sizes without a scratch curve are left out.
+    D_F. ``curves`` are the scratch fits per N (fitted here when not given). Sizes without a
+    scratch curve are left out.
     """
-    curves = fit_scratch_curves(scratch)
+    curves = fit_scratch_curves(scratch) if curves is None else curves
     rows = []
     for row in finetuned.itertuples(index=False):
         curve = curves.get(int(row.N))

@@ -1,6 +1,7 @@
-"""The figures of a transfer study, each a PNG (after Hernandez et al. 2021, figures 1-3):
-loss against D_F for scratch and fine-tuned runs with D_T marked; the fraction of effective data
-from fine-tuning, D_F / D_E, against D_F; and loss against compute, scratch vs fine-tuned."""
+"""The figures of a transfer study, each a PNG (after Hernandez et al. 2021, figures 1-3), drawn
+from a :class:`~regscale.analysis.transfer.TransferAnalysis` as it is: loss against D_F for scratch
+and fine-tuned runs with D_T marked; the fraction of effective data from fine-tuning, D_F / D_E,
+against D_F; and loss against compute, scratch vs fine-tuned."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
-from regscale.fits.power_law import fit_power_law
-from regscale.training.run_store import RunFolder
+from regscale.analysis.transfer import TransferAnalysis
+from regscale.store import StudyFolder
 
 
 def _panels(n: int) -> tuple[plt.Figure, list[plt.Axes]]:
@@ -34,10 +34,11 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def loss_vs_data(results: pd.DataFrame, effective: pd.DataFrame, path: Path) -> Path:
+def loss_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
     """Loss against D_F per target: scratch (dashed, fitted curve) and fine-tuned (solid), with
     an arrow from D_F to D_E at the fine-tuned loss (its length is D_T)."""
-    runs = results[results.role != "pretrain"]
+    runs = analysis.results[analysis.results.role != "pretrain"]
+    effective, lines = analysis.effective, analysis.scratch_lines
     targets = sorted(runs.target.unique())
     fig, axes = _panels(len(targets))
     colors = _colors(list(runs.N.unique()))
@@ -48,10 +49,8 @@ def loss_vs_data(results: pd.DataFrame, effective: pd.DataFrame, path: Path) -> 
             tuned = group[group.role == "finetune"].sort_values("D_F")
             ax.plot(scratch.D_F, scratch.loss, "o", color=color, mfc="none")
             ax.plot(tuned.D_F, tuned.loss, "s-", color=color, label=f"fine-tuned N={n:,}")
-            if scratch.D_F.nunique() >= 3:
-                curve = fit_power_law(scratch.D_F.to_numpy(float), scratch.loss.to_numpy(float))
-                grid = np.logspace(np.log10(scratch.D_F.min()), np.log10(scratch.D_F.max()) + 1)
-                ax.plot(grid, curve.predict(grid), "--", color=color, lw=1)
+            line = lines[(lines.target == target) & (lines.N == n)]
+            ax.plot(line.D, line.loss, "--", color=color, lw=1)
         if len(effective):
             for row in effective[effective.target == target].itertuples():
                 if row.D_T > 0 and np.isfinite(row.D_E):
@@ -64,8 +63,9 @@ def loss_vs_data(results: pd.DataFrame, effective: pd.DataFrame, path: Path) -> 
     return _save(fig, path)
 
 
-def fraction_vs_data(effective: pd.DataFrame, path: Path) -> Path:
+def fraction_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
     """D_F / D_E against D_F per model size, one panel per target."""
+    effective = analysis.effective
     targets = sorted(effective.target.unique()) if len(effective) else ["(no transfer)"]
     fig, axes = _panels(len(targets))
     colors = _colors(list(effective.N.unique()) if len(effective) else [0])
@@ -82,21 +82,19 @@ def fraction_vs_data(effective: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def loss_vs_compute(root: Path, results: pd.DataFrame, path: Path) -> Path:
+def loss_vs_compute(analysis: TransferAnalysis, path: Path) -> Path:
     """Eval loss against training FLOPs at the largest D_F: scratch (dashed) and fine-tuned
     (solid, fine-tuning compute only), per size, one panel per target."""
-    runs = results[results.role != "pretrain"]
+    runs = analysis.results[analysis.results.role != "pretrain"]
     targets = sorted(runs.target.unique())
     fig, axes = _panels(len(targets))
     colors = _colors(list(runs.N.unique()))
     for ax, target in zip(axes, targets, strict=True):
         group = runs[runs.target == target]
         for row in group[group.D_F == group.D_F.max()].itertuples():
-            metrics = RunFolder(root / "runs" / row.run_id).read_metrics()
-            flops = [m["flops"] for m in metrics]
-            loss = [m["loss"] for m in metrics]
+            curve = analysis.curves[analysis.curves.run_id == row.run_id]
             style = "-" if row.role == "finetune" else "--"
-            ax.plot(flops, loss, style, color=colors[int(row.N)],
+            ax.plot(curve.flops, curve.loss, style, color=colors[int(row.N)],
                     label=f"{row.role} N={row.N:,}")
         ax.set(xscale="log", xlabel="training FLOPs", ylabel="eval loss (nats/token)",
                title=f"target {target}, D_F={int(group.D_F.max()):,}")
@@ -104,10 +102,8 @@ def loss_vs_compute(root: Path, results: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def transfer_figures(root: Path, results: pd.DataFrame, effective: pd.DataFrame,
-                     folder: Path) -> list[Path]:
-    """All transfer figures into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return [loss_vs_data(results, effective, folder / "transfer_loss_vs_data.png"),
-            fraction_vs_data(effective, folder / "transfer_fraction.png"),
-            loss_vs_compute(root, results, folder / "transfer_compute.png")]
+def transfer_figures(analysis: TransferAnalysis, study: StudyFolder) -> list[Path]:
+    """All transfer figures into the study's ``figures/``."""
+    return [loss_vs_data(analysis, study.figure("transfer_loss_vs_data")),
+            fraction_vs_data(analysis, study.figure("transfer_fraction")),
+            loss_vs_compute(analysis, study.figure("transfer_compute"))]

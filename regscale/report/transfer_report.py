@@ -1,15 +1,14 @@
-"""The transfer report: one Markdown file with effective-data tables, fits and figures."""
+"""The transfer report: the figures, and one Markdown file with effective-data tables, fits and
+links to the figures."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from regscale.experiments.transfer_analysis import (
-    TransferAnalysis,
-    loss_improvement_bits,
-    ratio_summary,
-)
-from regscale.report.markdown import markdown_table
+from regscale.analysis.transfer import TransferAnalysis
+from regscale.report.tables import markdown_table
+from regscale.report.transfer_plots import transfer_figures
+from regscale.store import StudyFolder
 
 FIT_COLUMNS = ("target", "k", "k_low", "k_high", "alpha", "alpha_low", "alpha_high", "beta",
                "beta_low", "beta_high", "n_points", "n_sizes", "median_fraction_from_finetuning",
@@ -18,16 +17,15 @@ EFFECTIVE_COLUMNS = ("target", "N", "D_F", "loss_scratch", "loss_finetuned", "D_
                      "fraction_from_finetuning", "extrapolated")
 
 
-def write_transfer_report(folder: Path, source: str, analysis: TransferAnalysis,
-                          figures: list[Path]) -> Path:
-    """Write ``report.md`` into the study folder; returns its path."""
+def report_text(study: StudyFolder, analysis: TransferAnalysis, figures: list[Path]) -> str:
+    """The Markdown of ``report.md``."""
     results = analysis.results
     statuses = results["status"].value_counts().to_dict()
-    improvement = loss_improvement_bits(results)
+    improvement = analysis.improvement
     parts = [
-        f"# Transfer report: {folder.name}",
+        f"# Transfer report: {study.root.name}",
         "",
-        f"Source {source}; {len(results)} finished runs "
+        f"Source {analysis.source}; {len(results)} finished runs "
         f"({', '.join(f'{n} {s}' for s, n in statuses.items())}); N from "
         f"{int(results.N.min()):,} to {int(results.N.max()):,} non-embedding parameters.",
         "",
@@ -41,7 +39,7 @@ def write_transfer_report(folder: Path, source: str, analysis: TransferAnalysis,
         "",
         "Median `D_T / D_F` (target tokens that pre-training is worth per fine-tuning token):",
         "",
-        markdown_table(ratio_summary(analysis.effective)) if len(analysis.effective)
+        markdown_table(analysis.ratios) if len(analysis.ratios)
         else "_No fine-tuned run could be placed on a scratch curve._",
         "",
         "## Fits of D_T = k D_F^alpha N^beta",
@@ -68,7 +66,13 @@ def write_transfer_report(folder: Path, source: str, analysis: TransferAnalysis,
                   "probabilities (bits/token; inf: the target emits what the source cannot).",
                   "", markdown_table(analysis.similarity), ""]
     parts += ["## Figures", ""]
-    parts += [f"![{p.stem}]({p.relative_to(folder).as_posix()})" for p in figures]
-    path = folder / "report.md"
-    path.write_text("\n".join(parts) + "\n")
-    return path
+    parts += [f"![{p.stem}]({p.relative_to(study.root).as_posix()})" for p in figures]
+    return "\n".join(parts) + "\n"
+
+
+def write_transfer_report(root: Path, analysis: TransferAnalysis) -> dict[str, Path]:
+    """Draw the figures and write ``report.md``; returns every file by name."""
+    study = StudyFolder(root)
+    figures = transfer_figures(analysis, study)
+    report = study.write_report(report_text(study, analysis, figures))
+    return {**{p.stem: p for p in figures}, "report": report}

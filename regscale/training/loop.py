@@ -19,10 +19,7 @@ comes last. A non-finite loss stops the run with status ``diverged``.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-import os
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -38,7 +35,7 @@ from tqdm import tqdm
 from regscale.errors import ConfigError
 from regscale.models.base import SequenceModel
 from regscale.models.registry import build_model
-from regscale.training.checkpoint import load_checkpoint, load_model_weights, save_checkpoint
+from regscale.store import BEST_METRICS, Checkpoint, RunFolder, load_weights
 from regscale.training.data import training_data
 from regscale.training.distributed import (
     DistInfo,
@@ -50,7 +47,6 @@ from regscale.training.distributed import (
 )
 from regscale.training.evaluation import acceptance_rate, evaluate
 from regscale.training.run_config import RunConfig
-from regscale.training.run_store import RunFolder, atomic_write_json
 from regscale.training.schedule import learning_rate
 
 MIN_IMPROVEMENT = 1e-5
@@ -94,6 +90,15 @@ def eval_interval(config: RunConfig) -> int:
     return max(1, min(every, -(-config.data.dataset_tokens // config.tokens_per_step)))
 
 
+def load_model_weights(model: SequenceModel, path: Path) -> None:
+    """Load weights for fine-tuning from a checkpoint or a ``best_model.pt``; shapes must fit."""
+    try:
+        model.load_state_dict(load_weights(path))
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise ConfigError(f"weights in {path} do not fit this model: {first}") from None
+
+
 def make_optimizer(model: SequenceModel, config: RunConfig, device: torch.device
                    ) -> torch.optim.Optimizer:
     """AdamW; weight decay on matrices only (nanoGPT's grouping)."""
@@ -129,12 +134,7 @@ def train(config: RunConfig, folder_path: Path, *, resume: bool = True,
     folder = RunFolder(folder_path)
     if (summary := folder.read_summary()) is not None:
         return summary
-    run_id = config.run_id()
-    if folder.config.exists():
-        existing = json.loads(folder.config.read_text()).get("run_id")
-        if existing != run_id:
-            raise ConfigError(f"{folder.path} holds run {existing}, not {run_id}; "
-                              "choose another folder")
+    folder.check_owner(config.run_id())
     if folder.checkpoint.exists() and not resume:
         raise ConfigError(f"{folder.path} has an unfinished run with a checkpoint; "
                           "pass --resume to continue it")
@@ -189,31 +189,26 @@ class _Trainer:
     # -- bookkeeping ----------------------------------------------------------------------------
     def _start(self) -> None:
         if self.info.is_main:
-            self.folder.path.mkdir(parents=True, exist_ok=True)
-            if not self.folder.config.exists():
-                atomic_write_json(self.folder.config,
-                                  {"run_id": self.run_id, **self.config.to_dict()})
-            atomic_write_json(self.folder.owner, {"pid": os.getpid(), "host": socket.gethostname(),
-                                                  "world_size": self.info.world_size})
+            self.folder.claim(self.run_id, self.config.to_dict(), self.info.world_size)
         if self.folder.checkpoint.exists():
-            self._restore(load_checkpoint(self.folder.checkpoint, run_id=self.run_id))
+            self._restore(self.folder.load_checkpoint(self.run_id))
             if self.info.is_main:
                 self.folder.truncate_metrics(self.step)
             self.log(f"resumed {self.run_id} at step {self.step}")
 
-    def _restore(self, state: dict[str, Any]) -> None:
+    def _restore(self, state: Checkpoint) -> None:
         try:
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            self.stream.load_state_dict(state["stream"])
-            self.step, self.tokens_seen = int(state["step"]), int(state["tokens_seen"])
-            self.best, self.evals_since_best = dict(state["best"]), int(state["evals_since_best"])
-            self.train_seconds = float(state["train_seconds"])
-            self.data_seconds = float(state["data_seconds"])
-            torch.set_rng_state(state["rng_cpu"])
-            if self.device.type == "cuda" and state.get("rng_cuda") is not None:
-                torch.cuda.set_rng_state(state["rng_cuda"], self.device)
-            memory = state.get("memory")
+            self.model.load_state_dict(state.model)
+            self.optimizer.load_state_dict(state.optimizer)
+            self.stream.load_state_dict(state.stream)
+            self.step, self.tokens_seen = int(state.step), int(state.tokens_seen)
+            self.best, self.evals_since_best = dict(state.best), int(state.evals_since_best)
+            self.train_seconds = float(state.train_seconds)
+            self.data_seconds = float(state.data_seconds)
+            torch.set_rng_state(state.rng_cpu)
+            if self.device.type == "cuda" and state.rng_cuda is not None:
+                torch.cuda.set_rng_state(state.rng_cuda, self.device)
+            memory = state.memory
             self.memory = None if memory is None or self.info.enabled else \
                 tuple(m.to(self.device) for m in memory)
         except (KeyError, RuntimeError, ValueError, TypeError) as exc:
@@ -223,16 +218,16 @@ class _Trainer:
     def _checkpoint(self) -> None:
         if not self.info.is_main:
             return
-        save_checkpoint(self.folder.checkpoint, {
-            "run_id": self.run_id, "step": self.step, "tokens_seen": self.tokens_seen,
-            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-            "stream": self.stream.state_dict(), "best": self.best,
-            "evals_since_best": self.evals_since_best, "train_seconds": self.train_seconds,
-            "data_seconds": self.data_seconds, "rng_cpu": torch.get_rng_state(),
-            "rng_cuda": torch.cuda.get_rng_state(self.device)
+        self.folder.save_checkpoint(Checkpoint(
+            run_id=self.run_id, step=self.step, tokens_seen=self.tokens_seen,
+            model=self.model.state_dict(), optimizer=self.optimizer.state_dict(),
+            stream=self.stream.state_dict(), best=self.best,
+            evals_since_best=self.evals_since_best, train_seconds=self.train_seconds,
+            data_seconds=self.data_seconds, rng_cpu=torch.get_rng_state(),
+            rng_cuda=torch.cuda.get_rng_state(self.device)
             if self.device.type == "cuda" else None,
-            "memory": None if self.memory is None else [m.cpu() for m in self.memory],
-        })
+            memory=None if self.memory is None else [m.cpu() for m in self.memory],
+        ))
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -328,8 +323,7 @@ class _Trainer:
             if not self.best or metrics["loss"] < self.best["loss"] - MIN_IMPROVEMENT:
                 self.best = {k: v for k, v in row.items() if isinstance(v, int | float)}
                 self.evals_since_best = 0
-                save_checkpoint(self.folder.best_model,
-                                {"run_id": self.run_id, "model": self.model.state_dict()})
+                self.folder.save_best_model(self.run_id, self.model.state_dict())
             else:
                 self.evals_since_best += 1
             self.folder.append_metrics(row)
@@ -361,12 +355,11 @@ class _Trainer:
             **self.data.describe(),
             "final": final, "best": self.best,
         }
-        for key in ("loss", "optimal_loss", "excess_loss", "excess_bits", "bits_per_token",
-                    "accuracy", "valid_mass", "acceptance", "bits_per_byte", "bits_per_char"):
+        for key in BEST_METRICS:
             if key in self.best:
                 summary[key] = self.best[key]
         if self.info.is_main:
-            atomic_write_json(self.folder.summary, summary)
+            self.folder.write_summary(summary)
         result: dict[str, Any] = broadcast_object(summary, self.info)
         return result
 

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,3 +161,59 @@ def run_config_from_dict(data: dict[str, Any]) -> RunConfig:
     if unknown:
         raise ConfigError(f"unknown run config key(s) {unknown}")
     return RunConfig(**parts, init_from=data.get("init_from"))
+
+
+_PARTS: dict[str, type[Any]] = {"model": ModelConfig, "data": DataConfig, "optim": OptimConfig,
+                                "eval": EvalConfig, "system": SystemConfig}
+
+
+def run_fields() -> list[str]:
+    """Every field a study or a command line can set by name: ``part.field`` or ``init_from``."""
+    names = [f"{part}.{f.name}" for part, cls in _PARTS.items()
+             for f in dataclasses.fields(cls)]
+    return [*names, "init_from"]
+
+
+def check_run_fields(changes: Mapping[str, Any]) -> None:
+    """Raise :class:`ConfigError` for a name that is not a run field."""
+    known = set(run_fields())
+    for name in changes:
+        if name not in known:
+            raise ConfigError(f"unknown run field {name!r}; known: {', '.join(run_fields())}")
+
+
+def override(config: RunConfig, changes: Mapping[str, Any]) -> RunConfig:
+    """``config`` with fields replaced by dotted name, e.g. ``{"optim.lr": 1e-3}``.
+
+    Every study (``regscale train``, sweeps, transfer studies) builds its runs this way from the
+    one set of defaults in the dataclasses above, so a field added to a part is settable
+    everywhere at once.
+
+    Raises
+    ------
+    ConfigError
+        An unknown name, or a value the part rejects.
+    """
+    check_run_fields(changes)
+    per_part: dict[str, dict[str, Any]] = {}
+    top: dict[str, Any] = {}
+    for name, value in changes.items():
+        part, _, key = name.partition(".")
+        if key:
+            per_part.setdefault(part, {})[key] = _whole(_PARTS[part], key, value)
+        else:
+            top[part] = value
+    try:
+        parts = {part: dataclasses.replace(getattr(config, part), **values)
+                 for part, values in per_part.items()}
+        return dataclasses.replace(config, **parts, **top)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"bad run field value: {exc}") from None
+
+
+def _whole(cls: type[Any], key: str, value: Any) -> Any:
+    """TOML writes budgets as ``3e4``: a whole float for an ``int`` field becomes an int."""
+    kind = next(f.type for f in dataclasses.fields(cls) if f.name == key)
+    if isinstance(value, float) and str(kind).startswith("int") and value.is_integer():
+        return int(value)
+    return value

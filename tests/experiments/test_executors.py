@@ -15,7 +15,7 @@ import pytest
 from regscale.experiments.executors import ExecutorOptions
 from regscale.experiments.sweep import run_sweep
 from regscale.experiments.sweep_config import load_sweep
-from regscale.training.run_store import RunFolder
+from regscale.store import RunFolder
 from tests.experiments.tiny_sweep import TINY, write_tiny
 
 

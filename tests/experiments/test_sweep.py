@@ -14,12 +14,14 @@ import pandas as pd
 import pytest
 import torch
 
+from regscale.analysis.collect import collect_runs
 from regscale.errors import ConfigError, UnknownNameError
-from regscale.experiments.collect import collect, write_results
-from regscale.experiments.sweep import run_configs, run_sweep
-from regscale.experiments.sweep_config import load_sweep, sweep_names
+from regscale.experiments.runner import run_configs
+from regscale.experiments.study_file import study_names
+from regscale.experiments.sweep import run_sweep
+from regscale.experiments.sweep_config import load_sweep
+from regscale.store import RunFolder, StudyFolder
 from regscale.training.run_config import RunConfig
-from regscale.training.run_store import RunFolder
 from tests.experiments.tiny_sweep import TINY, write_tiny
 
 
@@ -28,7 +30,7 @@ def quiet(_: str) -> None:
 
 
 def test_shipped_sweeps_load_with_their_presets() -> None:
-    assert {"complexity", "size", "data"} <= set(sweep_names())
+    assert {"complexity", "size", "data"} <= set(study_names())
     for name in ("complexity", "size", "data"):
         for preset in (None, "smoke", "gpu"):
             sweep = load_sweep(name, preset=preset)
@@ -44,8 +46,8 @@ def test_runs_once_and_finished_runs_are_untouched(tmp_path: Path) -> None:
     assert [s["run_id"] for s in again] == [s["run_id"] for s in summaries]
     assert stamps == {p: p.stat().st_mtime_ns
                       for p in (tmp_path / "out").glob("runs/*/summary.json")}
-    table = collect(tmp_path / "out")
-    path = write_results(tmp_path / "out", table)
+    table = collect_runs(StudyFolder(tmp_path / "out"))
+    path = StudyFolder(tmp_path / "out").write_results(table)
     loaded = pd.read_parquet(path)
     assert len(loaded) == 8 and loaded["run_id"].is_unique
     assert {"loss", "optimal_loss", "flops", "complexity_states"} <= set(loaded.columns)
@@ -77,7 +79,7 @@ def test_sigkill_mid_sweep_then_rerun_completes_every_run_once(tmp_path: Path) -
 
 def test_a_diverged_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
     runs = load_sweep(str(write_tiny(tmp_path)), preset="one").run_configs()
-    good = run_configs(runs, tmp_path / "pre", log=quiet)[0]
+    good = run_configs(runs, StudyFolder(tmp_path / "pre"), log=quiet)[0]
     weights = torch.load(tmp_path / "pre" / "runs" / good["run_id"] / "best_model.pt",
                          weights_only=True)
     weights["model"] = {k: torch.full_like(v, math.nan) for k, v in weights["model"].items()}
@@ -85,7 +87,8 @@ def test_a_diverged_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> Non
     broken = RunConfig(**{**runs[0].__dict__, "init_from": str(tmp_path / "nan.pt")})
     other = RunConfig(**{**runs[0].__dict__, "system": runs[0].system.__class__(seed=1)})
     messages: list[str] = []
-    summaries = run_configs([broken, other], tmp_path / "out", log=messages.append)
+    summaries = run_configs([broken, other], StudyFolder(tmp_path / "out"),
+                            log=messages.append)
     assert [s["status"] for s in summaries] == ["diverged", "completed"]
     assert any("diverged" in m for m in messages)
 

@@ -13,11 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from regscale.analysis.transfer import analyse_transfer
 from regscale.errors import ConfigError, UnknownNameError
 from regscale.experiments.transfer import plan_transfer, run_transfer
-from regscale.experiments.transfer_analysis import analyse_transfer
 from regscale.experiments.transfer_config import load_transfer
-from regscale.report.transfer_plots import transfer_figures
 from regscale.report.transfer_report import write_transfer_report
 from regscale.sources.natural_language import CorpusSpec
 from tests.parallel_corpus import write_language
@@ -82,7 +81,7 @@ def test_natural_study_runs_resumes_reuses_pretraining_and_reports(tmp_path: Pat
     summaries = run_transfer(study, root, log=lambda _: None)
     assert len(summaries) == 2 + 2 * 3 * 2
     assert {s["status"] for s in summaries} <= {"completed", "early_stopped"}
-    planned = json.loads((root / "transfer.json").read_text())["runs"]
+    planned = json.loads((root / "study.json").read_text())["runs"]
     assert [r["role"] for r in planned].count("pretrain") == 2
 
     lines: list[str] = []
@@ -99,9 +98,10 @@ def test_natural_study_runs_resumes_reuses_pretraining_and_reports(tmp_path: Pat
     assert set(effective.columns) >= {"N", "D_F", "D_E", "D_T", "fraction_from_finetuning"}
     finite = effective[effective.D_E.map(math.isfinite)]
     assert ((finite.D_T - (finite.D_E - finite.D_F)).abs() < 1e-6).all()
-    figures = transfer_figures(root, analysis.results, effective, root / "figures")
-    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in figures)
-    report = write_transfer_report(root, en, analysis, figures).read_text()
+    files = write_transfer_report(root, analysis)
+    figures = [p for p in files.values() if p.suffix == ".png"]
+    assert len(figures) == 3 and all(p.read_bytes()[:4] == b"\x89PNG" for p in figures)
+    report = files["report"].read_text()
     assert "Fits of D_T = k D_F^alpha N^beta" in report and "transfer_fraction.png" in report
     assert pd.read_parquet(root / "results.parquet").shape[0] == 26
 

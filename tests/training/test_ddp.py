@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from regscale.training.run_store import RunFolder
+from regscale.store import RunFolder
 
 TRAIN = ["-m", "regscale", "train", "--language", "tomita3", "--size", "micro", "--context", "32",
          "--batch-size", "16", "--tokens", "2e4", "--eval-every", "8", "--device", "cpu",

@@ -11,9 +11,9 @@ import torch
 
 from regscale.errors import ConfigError
 from regscale.models.registry import MODELS
+from regscale.store import RunFolder
 from regscale.training.loop import train
 from regscale.training.run_config import RunConfig, run_config_from_dict
-from regscale.training.run_store import RunFolder
 from tests.training.helpers import small_run
 
 METRIC_KEYS = {"step", "tokens", "flops", "lr", "train_loss", "loss", "bits_per_token",

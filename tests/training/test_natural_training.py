@@ -11,9 +11,9 @@ import pytest
 from regscale.errors import ConfigError
 from regscale.models.registry import MODELS, ModelConfig
 from regscale.sources.catalog import load_language_config
+from regscale.store import RunFolder
 from regscale.training.loop import train
 from regscale.training.run_config import RunConfig, run_config_from_dict
-from regscale.training.run_store import RunFolder
 from tests.parallel_corpus import write_language
 from tests.training.helpers import small_run
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from regscale.training.run_store import RunFolder
+from regscale.store import RunFolder
 
 ARGS = ["-m", "regscale", "train", "--language", "tomita3", "--size", "micro", "--context", "32",
         "--tokens", "1.6e5", "--eval-every", "10", "--seed", "3", "--quiet"]

@@ -1,11 +1,13 @@
-"""The sweep report: one Markdown file with the fit tables and links to the figures."""
+"""The sweep report: the figures, and one Markdown file with the fit tables and links to them."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-import pandas as pd
+from regscale.analysis.sweep import SweepAnalysis
+from regscale.report.sweep_plots import sweep_figures
+from regscale.report.tables import markdown_table
+from regscale.store import StudyFolder
 
 LAW_COLUMNS = ("language", "arch", "complexity_states", "complexity_entropy_rate_bits",
                "floor", "alpha_N", "alpha_N_low", "alpha_N_high", "log_x0_N", "alpha_N_free",
@@ -13,28 +15,12 @@ LAW_COLUMNS = ("language", "arch", "complexity_states", "complexity_entropy_rate
                "alpha_D", "alpha_C", "chinchilla_alpha", "chinchilla_beta")
 
 
-def markdown_table(frame: pd.DataFrame, columns: tuple[str, ...] | None = None) -> str:
-    """A GitHub-flavoured Markdown table (numbers to 4 significant digits)."""
-    cols = [c for c in (columns or tuple(frame.columns)) if c in frame]
-    lines = ["| " + " | ".join(c.removeprefix("complexity_") for c in cols) + " |",
-             "|" + "---|" * len(cols)]
-    for row in frame[cols].itertuples(index=False):
-        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
-    return "\n".join(lines)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.4g}"
-    return str(value)
-
-
-def write_report(folder: Path, results: pd.DataFrame, laws: pd.DataFrame,
-                 regression: pd.DataFrame, figures: list[Path]) -> Path:
-    """Write ``report.md`` beside the figures; returns its path."""
+def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]) -> str:
+    """The Markdown of ``report.md``."""
+    results, laws, regression = analysis.results, analysis.laws, analysis.regression
     statuses = results["status"].value_counts().to_dict()
     parts = [
-        f"# Scaling-law report: {folder.name}",
+        f"# Scaling-law report: {study.root.name}",
         "",
         f"{len(results)} runs ({', '.join(f'{n} {s}' for s, n in statuses.items())}) over "
         f"{results['language'].nunique()} languages, {results['arch'].nunique()} "
@@ -49,7 +35,7 @@ def write_report(folder: Path, results: pd.DataFrame, laws: pd.DataFrame,
         "",
         "## Laws per language",
         "",
-        markdown_table(laws, LAW_COLUMNS),
+        markdown_table(laws, LAW_COLUMNS) if len(laws) else "_No finished runs to fit._",
         "",
         "## Exponents and prefactors against complexity",
         "",
@@ -61,7 +47,13 @@ def write_report(folder: Path, results: pd.DataFrame, laws: pd.DataFrame,
         "## Figures",
         "",
     ]
-    parts += [f"![{p.stem}]({p.relative_to(folder).as_posix()})" for p in figures]
-    path = folder / "report.md"
-    path.write_text("\n".join(parts) + "\n")
-    return path
+    parts += [f"![{p.stem}]({p.relative_to(study.root).as_posix()})" for p in figures]
+    return "\n".join(parts) + "\n"
+
+
+def write_sweep_report(root: Path, analysis: SweepAnalysis) -> dict[str, Path]:
+    """Draw the figures and write ``report.md``; returns every file by name."""
+    study = StudyFolder(root)
+    figures = sweep_figures(analysis, study) if len(analysis.laws) else []
+    report = study.write_report(report_text(study, analysis, figures))
+    return {**{p.stem: p for p in figures}, "report": report}

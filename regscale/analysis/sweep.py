@@ -1,0 +1,126 @@
+"""A sweep's analysis: results, learning curves, laws per language, the complexity map, and the
+points and fitted lines behind every law, computed once and handed to the report.
+
+Tables (all :class:`pandas.DataFrame`):
+
+``results``     one row per finished run (:func:`regscale.analysis.collect.collect_runs`)
+``curves``      every evaluation of every run (learning curves)
+``laws``        one row per (language, arch): fits on N, D and C, Chinchilla, Kaplan
+                (:func:`regscale.fits.complexity_map.fit_language_laws`), plus a short ``label``
+``regression``  exponents and prefactors against complexity measures
+``points``      the runs behind each axis's fit: language, arch, axis, x, loss, excess
+``lines``       fitted curves on a grid: language, arch, axis (N, D, C: excess loss;
+                N_opt: Chinchilla's compute-optimal N against C), x, y
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from regscale.analysis.collect import collect_curves, collect_runs, require_runs
+from regscale.fits.chinchilla import ChinchillaFit
+from regscale.fits.complexity_map import axis_points, complexity_regression, fit_language_laws
+from regscale.store import StudyFolder
+
+GRID_POINTS = 50
+"""Points on each fitted line."""
+
+FINISHED = ("completed", "early_stopped")
+"""Run statuses whose losses enter fits."""
+
+
+@dataclass(frozen=True)
+class SweepAnalysis:
+    """Tables of one sweep folder's analysis, and the files written."""
+
+    results: pd.DataFrame
+    curves: pd.DataFrame
+    laws: pd.DataFrame
+    regression: pd.DataFrame
+    points: pd.DataFrame
+    lines: pd.DataFrame
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def short_name(language: str) -> str:
+    """A label that fits a plot: ``dfa:n=8,t=14,f=3,k=2,seed=0`` -> ``dfa n8 t14``."""
+    if language.startswith("dfa:"):
+        parts = dict(p.split("=") for p in language[4:].split(",") if "=" in p)
+        return f"dfa n{parts.get('n')} t{parts.get('t')}"
+    return language.removeprefix("regex:")[:16]
+
+
+def collect_sweep(root: Path) -> tuple[StudyFolder, pd.DataFrame, pd.DataFrame]:
+    """Collect the sweep's runs and curves and write ``results.parquet``/``curves.parquet``."""
+    study = StudyFolder(root)
+    results = collect_runs(study)
+    require_runs(results, study)
+    curves = collect_curves(study, list(results["run_id"]))
+    study.write_results(results)
+    study.write_curves(curves)
+    return study, results, curves
+
+
+def analyse_sweep(root: Path) -> SweepAnalysis:
+    """Collect, fit the laws and the complexity map, and write the tables (``fits/*.csv``)."""
+    study, results, curves = collect_sweep(root)
+    laws = fit_language_laws(results)
+    if len(laws):
+        laws.insert(2, "label", laws["language"].map(short_name))
+    regression = complexity_regression(laws) if len(laws) else pd.DataFrame()
+    points, lines = _points_and_lines(results, laws)
+    files = {"results": study.results, "curves": study.curves}
+    for name, table in (("laws", laws), ("regression", regression)):
+        files[name] = study.write_table(name, table)
+    return SweepAnalysis(results=results, curves=curves, laws=laws, regression=regression,
+                         points=points, lines=lines, files=files)
+
+
+def _points_and_lines(results: pd.DataFrame, laws: pd.DataFrame
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ok = results[results["status"].isin(FINISHED)]
+    points, lines = [], []
+    for law in laws.itertuples():
+        group = ok[(ok["language"] == law.language) & (ok["arch"] == law.arch)]
+        key = {"language": law.language, "arch": law.arch}
+        for axis, chosen in axis_points(group).items():
+            x = chosen["x"].to_numpy(float)
+            loss = chosen["loss"].to_numpy(float)
+            points.append(pd.DataFrame({**key, "axis": axis, "run_id": chosen["run_id"],
+                                        "N": chosen["non_embedding_params"], "x": x,
+                                        "loss": loss, "excess": loss - law.floor}))
+            if (line := _excess_line(law, axis, x)) is not None:
+                lines.append(pd.DataFrame({**key, "axis": axis, "x": line[0], "y": line[1]}))
+        if (optimal := _compute_optimal_line(law, group)) is not None:
+            lines.append(pd.DataFrame({**key, "axis": "N_opt", "x": optimal[0],
+                                       "y": optimal[1]}))
+    columns = ["language", "arch", "axis", "x", "y"]
+    return (pd.concat(points, ignore_index=True) if points else pd.DataFrame(),
+            pd.concat(lines, ignore_index=True) if lines else pd.DataFrame(columns=columns))
+
+
+def _excess_line(law: Any, axis: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The known-floor fit ``(x0/x)^alpha`` of one axis on a log grid spanning ``x``."""
+    alpha = getattr(law, f"alpha_{axis}", np.nan)
+    if np.isnan(alpha) or len(x) == 0:
+        return None
+    grid = np.logspace(np.log10(np.min(x)), np.log10(np.max(x)), GRID_POINTS)
+    return grid, np.exp(alpha * (getattr(law, f"log_x0_{axis}") - np.log(grid)))
+
+
+def _compute_optimal_line(law: Any, group: pd.DataFrame
+                          ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Chinchilla's ``N_opt(C)`` over the sweep's compute range, where it was fitted."""
+    if np.isnan(getattr(law, "chinchilla_alpha", np.nan)):
+        return None
+    fit = ChinchillaFit(**{name: getattr(law, f"chinchilla_{name}")
+                           for name in ChinchillaFit.__dataclass_fields__})
+    flops = group["flops"].to_numpy(float)
+    grid = np.logspace(np.log10(flops.min()), np.log10(flops.max()), GRID_POINTS)
+    n_opt, _ = fit.compute_optimal(grid)
+    return grid, n_opt

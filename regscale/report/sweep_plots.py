@@ -1,0 +1,189 @@
+"""The figures of a sweep, each a PNG, drawn from a :class:`~regscale.analysis.sweep.SweepAnalysis`
+as it is: loss and excess loss against N, D and C per language (coloured by complexity), exponents
+against complexity, and the compute-optimal frontier. Nothing here fits or selects points."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from regscale.analysis.sweep import SweepAnalysis
+from regscale.store import StudyFolder
+
+COLOR_BY = "complexity_entropy_rate_bits"
+MARKERS = {"gpt": "o", "transformer_xl": "^", "lstm": "s"}
+"""Marker per architecture; colour is the language's complexity."""
+
+MIN_EXCESS = 1e-6
+"""Excess losses at or below 0 are drawn here on log axes."""
+
+
+def _colors(laws: pd.DataFrame) -> tuple[dict[str, tuple[float, ...]], plt.cm.ScalarMappable]:
+    values = laws.set_index("language")[COLOR_BY]
+    norm = plt.Normalize(values.min(), values.max() if values.max() > values.min()
+                         else values.min() + 1)
+    mappable = plt.cm.ScalarMappable(norm=norm, cmap="viridis")
+    return {lang: mappable.to_rgba(v) for lang, v in values.items()}, mappable
+
+
+def _finish(fig: plt.Figure, ax: plt.Axes, mappable: plt.cm.ScalarMappable, path: Path) -> Path:
+    fig.colorbar(mappable, ax=ax, label="entropy rate (bits/token)")
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _of(table: pd.DataFrame, law: Any, axis: str) -> pd.DataFrame:
+    """Rows of ``table`` for one law's language, architecture and axis."""
+    if table.empty:
+        return table
+    rows = table[(table.language == law.language) & (table.arch == law.arch)
+                 & (table.axis == axis)]
+    return rows.sort_values("x")
+
+
+def loss_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
+    """Loss against non-embedding parameters at the largest budget, the fits with the exact
+    floor, and the floors."""
+    colors, mappable = _colors(analysis.laws)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for law in analysis.laws.itertuples():
+        points, line = _of(analysis.points, law, "N"), _of(analysis.lines, law, "N")
+        color = colors[law.language]
+        ax.scatter(points.x, points.loss, color=color, s=18, marker=MARKERS.get(law.arch, "o"),
+                   label=f"{law.label} ({law.arch})")
+        ax.axhline(law.floor, color=color, ls=":", lw=0.8)
+        ax.plot(line.x, law.floor + line.y, color=color, lw=1)
+    ax.set(xscale="log", xlabel="non-embedding parameters N", ylabel="loss (nats/token)",
+           title="Loss vs N (lines: fits with the exact floor, dotted: the floor)")
+    return _finish(fig, ax, mappable, path)
+
+
+def excess_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
+    """Excess loss over the exact optimum against N, log-log, with power-law fits."""
+    colors, mappable = _colors(analysis.laws)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for law in analysis.laws.itertuples():
+        points, line = _of(analysis.points, law, "N"), _of(analysis.lines, law, "N")
+        color = colors[law.language]
+        ax.scatter(points.x, points.excess.clip(lower=MIN_EXCESS), color=color, s=18,
+                   marker=MARKERS.get(law.arch, "o"),
+                   label=f"{law.label} ({law.arch}): alpha_N="
+                   f"{getattr(law, 'alpha_N', np.nan):.2f}")
+        ax.plot(line.x, line.y, color=color, lw=1)
+    ax.set(xscale="log", yscale="log", xlabel="non-embedding parameters N",
+           ylabel="excess loss (nats/token)", title="Excess loss over the Bayes optimum vs N")
+    return _finish(fig, ax, mappable, path)
+
+
+def excess_vs_data(analysis: SweepAnalysis, path: Path) -> Path:
+    """Excess loss against data (tokens seen, or dataset size D) for the largest model."""
+    colors, mappable = _colors(analysis.laws)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for law in analysis.laws.itertuples():
+        points, line = _of(analysis.points, law, "D"), _of(analysis.lines, law, "D")
+        color = colors[law.language]
+        ax.scatter(points.x, points.excess.clip(lower=MIN_EXCESS), color=color, s=18,
+                   marker=MARKERS.get(law.arch, "o"),
+                   label=f"{law.label} ({law.arch}): alpha_D="
+                   f"{getattr(law, 'alpha_D', np.nan):.2f}")
+        ax.plot(line.x, line.y, color=color, lw=1)
+    finite_any = analysis.results.dataset_tokens.notna().any()
+    ax.set(xscale="log", yscale="log",
+           xlabel="dataset size D (tokens)" if finite_any else "tokens seen D",
+           ylabel="excess loss (nats/token)", title="Excess loss vs data, largest model")
+    return _finish(fig, ax, mappable, path)
+
+
+def loss_vs_compute(analysis: SweepAnalysis, path: Path) -> Path:
+    """Excess loss against training compute, every run, each language's frontier and its
+    power-law fit (dashed)."""
+    colors, mappable = _colors(analysis.laws)
+    results = analysis.results
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for law in analysis.laws.itertuples():
+        runs = results[(results.language == law.language) & (results.arch == law.arch)]
+        front, line = _of(analysis.points, law, "C"), _of(analysis.lines, law, "C")
+        color = colors[law.language]
+        ax.scatter(runs.flops, (runs.loss - law.floor).clip(lower=MIN_EXCESS), color=color,
+                   s=10, alpha=0.5, marker=MARKERS.get(law.arch, "o"))
+        ax.plot(front.x, front.excess.clip(lower=MIN_EXCESS), color=color, lw=1.2,
+                label=f"{law.label} ({law.arch}): alpha_C="
+                f"{getattr(law, 'alpha_C', np.nan):.2f}")
+        ax.plot(line.x, line.y, "--", color=color, lw=0.8)
+    ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)",
+           ylabel="excess loss (nats/token)",
+           title="Excess loss vs compute (solid: frontier, dashed: power-law fit)")
+    return _finish(fig, ax, mappable, path)
+
+
+def exponent_vs_complexity(analysis: SweepAnalysis, path: Path) -> Path:
+    """The N exponent (with its bootstrap interval) against three complexity measures, one
+    colour per architecture, with the complexity map's least-squares lines."""
+    measures = [("states", "minimal-DFA states", True),
+                ("entropy_rate_bits", "entropy rate (bits/token)", False),
+                ("topological_entropy_bits", "topological entropy (bits)", False)]
+    laws, regression = analysis.laws, analysis.regression
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
+    data = laws.dropna(subset=["alpha_N"]) if "alpha_N" in laws else laws.iloc[:0]
+    for (arch, group), color in zip(data.groupby("arch"), plt.cm.tab10.colors, strict=False):
+        for ax, (measure, label, log_x) in zip(axes, measures, strict=True):
+            column = f"complexity_{measure}"
+            errors = np.abs(np.stack([group["alpha_N"] - group["alpha_N_low"],
+                                      group["alpha_N_high"] - group["alpha_N"]]).astype(float))
+            ax.errorbar(group[column], group["alpha_N"], yerr=errors, fmt="o", ms=4,
+                        capsize=2, color=color, label=arch, alpha=0.8)
+            for row in group.itertuples():
+                ax.annotate(row.label, (getattr(row, column), row.alpha_N),
+                            fontsize=6, xytext=(3, 3), textcoords="offset points")
+            fit = regression[(regression.arch == arch) & (regression.target == "alpha_N")
+                             & (regression.measure == measure)] if len(regression) \
+                else regression
+            if len(fit):
+                xs = np.linspace(group[column].min(), group[column].max(), 20)
+                ax.plot(xs, fit.intercept.iloc[0] + fit.slope.iloc[0] * xs, lw=1, color=color)
+            ax.set(xlabel=label, xscale="log" if log_x else "linear")
+            ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    axes[0].set_ylabel("alpha_N (excess-loss exponent)")
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Do exponents change with complexity? (bars: 95% bootstrap intervals)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def compute_optimal(analysis: SweepAnalysis, path: Path) -> Path:
+    """Model size on the compute frontier against compute, and Chinchilla's N_opt(C) line."""
+    colors, mappable = _colors(analysis.laws)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for law in analysis.laws.itertuples():
+        front, line = _of(analysis.points, law, "C"), _of(analysis.lines, law, "N_opt")
+        color = colors[law.language]
+        ax.plot(front.x, front.N, "o-", color=color, ms=3, lw=0.8, label=law.label)
+        ax.plot(line.x, line.y, "--", color=color, lw=0.8)
+    ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)",
+           ylabel="N on the frontier", title="Compute-optimal model size "
+           "(dashed: Chinchilla N_opt(C))")
+    return _finish(fig, ax, mappable, path)
+
+
+def sweep_figures(analysis: SweepAnalysis, study: StudyFolder) -> list[Path]:
+    """Draw every figure into the study's ``figures/``."""
+    return [loss_vs_params(analysis, study.figure("loss_vs_params")),
+            excess_vs_params(analysis, study.figure("excess_vs_params")),
+            excess_vs_data(analysis, study.figure("excess_vs_data")),
+            loss_vs_compute(analysis, study.figure("loss_vs_compute")),
+            exponent_vs_complexity(analysis, study.figure("exponent_vs_complexity")),
+            compute_optimal(analysis, study.figure("compute_optimal"))]
