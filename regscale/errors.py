@@ -1,6 +1,6 @@
 """User-facing errors: each is one clear line naming the problem.
 
-The CLI prints ``error: <message>`` and exits with status 2 for any :class:`RegscaleError`;
+The CLI prints ``Error: <message>`` and exits with status 1 for any :class:`RegscaleError`;
 anything else is a bug and keeps its traceback.
 """
 

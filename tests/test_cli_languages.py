@@ -76,3 +76,12 @@ def test_help_shows_examples() -> None:
     for command in ("gen", "inspect"):
         code, out = run(command, "--help")
         assert code == 0 and "Examples:" in out and "regscale " + command in out
+
+
+def test_a_language_files_state_limit_holds_unless_the_flag_is_given(tmp_path: Path) -> None:
+    path = tmp_path / "last_a_6.toml"
+    path.write_text('max_states = 20\n[regex]\nregex = "(a|b)*a(a|b){5}"\n')  # 64 DFA states
+    code, out = run("inspect", "--language", str(path))
+    assert code == 1 and "state limit of 20 states" in out, out
+    code, out = run("inspect", "--language", str(path), "--max-states", "1000")
+    assert code == 0 and re.search(r"states\s+64", out), out

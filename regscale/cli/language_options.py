@@ -33,8 +33,9 @@ _OPTIONS = [
     click.option("--max-length", type=int, help="uniform_length: longest length."),
     click.option("--concentration", type=float, help="dirichlet: concentration."),
     click.option("--policy-seed", type=int, help="dirichlet: seed of the weights."),
-    click.option("--max-states", type=int, default=DEFAULT_MAX_STATES, show_default=True,
-                 help="DFA state limit during subset construction."),
+    click.option("--max-states", type=int,
+                 help="DFA state limit during subset construction [default: the language "
+                      f"file's max_states, else {DEFAULT_MAX_STATES:,}]."),
 ]
 _POLICY_FLAGS = {"policy": "name", "p_stop": "p_stop", "min_length": "min_length",
                  "max_length": "max_length", "concentration": "concentration",
@@ -75,5 +76,6 @@ def language_from_options(options: dict[str, Any]) -> LanguageConfig:
     changes = {field: options[flag] for flag, field in _POLICY_FLAGS.items()
                if options[flag] is not None}
     policy = dataclasses.replace(config.policy, **changes) if changes else config.policy
+    limit = {} if options["max_states"] is None else {"max_states": options["max_states"]}
     return dataclasses.replace(config, policy=PolicyConfig(**dataclasses.asdict(policy)),
-                               max_states=options["max_states"])
+                               **limit)

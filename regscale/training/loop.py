@@ -329,7 +329,13 @@ class _Trainer:
             self.folder.append_metrics(row)
             self._checkpoint()
             self.log(_format_row(row))
-        return row if self.info.is_main else {"loss": 0.0}
+        # Only rank 0 evaluates; every rank must agree on a non-finite loss, or the others
+        # would go on training and wait forever for rank 0 at the next collective.
+        finite = broadcast_flag(math.isfinite(metrics["loss"]) if self.info.is_main else True,
+                                self.info, self.device)
+        if self.info.is_main:
+            return row
+        return {"loss": 0.0 if finite else math.nan}
 
     def _should_stop(self) -> bool:
         finite = self.config.data.dataset_tokens is not None
