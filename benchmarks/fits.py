@@ -1,7 +1,7 @@
 """Chinchilla fit speed on Epoch AI's 240 points (targets, issue 4: point fit < 10 s, 1,000
 bootstrap refits < 30 s on this CPU), with the estimates beside the published ones.
 
-    python benchmarks/fits.py [--data ../shared/data/chinchilla_epoch_svg_extracted.csv]
+    python benchmarks/fits.py [--data tests/data/chinchilla_epoch_svg_extracted.csv]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ PUBLISHED = {"A": 477.8, "B": 2143.0, "E": 1.8172, "alpha": 0.3473, "beta": 0.36
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = Path(__file__).parents[2] / "shared" / "data" / "chinchilla_epoch_svg_extracted.csv"
+    default = Path(__file__).parents[1] / "tests" / "data" / "chinchilla_epoch_svg_extracted.csv"
     parser.add_argument("--data", type=Path, default=default)
     parser.add_argument("--resamples", type=int, default=1000)
     args = parser.parse_args()

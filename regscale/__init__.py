@@ -2,7 +2,7 @@
 
 Regular languages give a data source whose complexity is set exactly and whose best possible
 loss is known exactly; natural languages enter as further languages for transfer studies.
-See DESIGN.md for the architecture and the math.
+See docs/design.md in the repository for the architecture and the math.
 """
 
 __version__ = "0.1.0"

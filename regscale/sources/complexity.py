@@ -22,7 +22,7 @@ _DENSE_LIMIT = 1500
 
 @dataclass(frozen=True)
 class Complexity:
-    """The complexity measures of DESIGN.md, one language under one policy."""
+    """The complexity measures of docs/design.md, one language under one policy."""
 
     states: int  # live states of the minimal DFA
     transitions: int  # live transitions

@@ -11,10 +11,9 @@ import pytest
 from regscale.fits.bootstrap import bootstrap, percentile_interval
 from regscale.fits.chinchilla import ChinchillaFit, fit_chinchilla
 
-DATA = Path(__file__).parents[3] / "shared" / "data" / "chinchilla_epoch_svg_extracted.csv"
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"reference data missing: {DATA}")
+DATA = Path(__file__).parents[1] / "data" / "chinchilla_epoch_svg_extracted.csv"
 
-# ../shared/data/README.md: the Approach-3 optimum, and Epoch's bootstrap intervals.
+# tests/data/README.md: the Approach-3 optimum, and Epoch's bootstrap intervals.
 OPTIMUM = {"A": 477.8, "B": 2143.0, "E": 1.8172, "alpha": 0.3473, "beta": 0.3672}
 EPOCH_INTERVALS = {"A": (285, 744), "B": (1042, 5810), "E": (1.769, 1.871),
                    "alpha": (0.317, 0.373), "beta": (0.331, 0.415)}
