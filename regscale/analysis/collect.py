@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from regscale.errors import ConfigError
+from regscale.fits.convergence import convergence
 from regscale.store import SUMMARY_COLUMNS, RunFolder, StudyFolder
 
 CURVE_COLUMNS = ("step", "tokens", "flops", "loss", "excess_loss", "excess_bits",
@@ -54,6 +55,27 @@ def collect_curves(study: StudyFolder, run_ids: list[str]) -> pd.DataFrame:
             rows.append({"run_id": run_id,
                          **{k: metrics.get(k, math.nan) for k in CURVE_COLUMNS}})
     return pd.DataFrame(rows, columns=["run_id", *CURVE_COLUMNS])
+
+
+def fill_convergence(results: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
+    """``converged`` and ``late_drop`` from the curves where a summary lacks them (runs made
+    before summaries recorded them), by the same rule the loop uses."""
+    results = results.copy()
+    for column in ("converged", "late_drop"):
+        if column not in results:
+            results[column] = None
+    missing = results["converged"].isna()
+    for index in results.index[missing]:
+        run = results.loc[index]
+        curve = curves[curves.run_id == run.run_id]
+        floor = curve["loss"] - curve["excess_loss"] if curve["excess_loss"].notna().all() \
+            else 0.0
+        judged = convergence(curve["tokens"], curve["loss"], floor=floor,
+                             early_stopped=run.status == "early_stopped")
+        results.loc[index, ["converged", "late_drop"]] = [judged.converged, judged.late_drop]
+    results["converged"] = results["converged"].astype(bool)
+    results["late_drop"] = results["late_drop"].astype(bool)
+    return results
 
 
 def require_runs(results: pd.DataFrame, study: StudyFolder) -> None:

@@ -8,9 +8,11 @@ Tables (all :class:`pandas.DataFrame`):
 ``laws``        one row per (language, arch): fits on N, D and C, Chinchilla, Kaplan
                 (:func:`regscale.fits.complexity_map.fit_language_laws`), plus a short ``label``
 ``regression``  exponents and prefactors against complexity measures
-``points``      the runs behind each axis's fit: language, arch, axis, x, loss, excess
+``points``      the runs behind each axis's fit: language, arch, axis, x, loss, excess, used
+                (False: shown but left out, e.g. a size whose best run did not converge)
 ``lines``       fitted curves on a grid: language, arch, axis (N, D, C: excess loss;
-                N_opt: Chinchilla's compute-optimal N against C), x, y
+                N_opt: Chinchilla's compute-optimal N against C, only from an ``ok`` fit), x,
+                y, and the fit's verdict
 """
 
 from __future__ import annotations
@@ -22,9 +24,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regscale.analysis.collect import collect_curves, collect_runs, require_runs
+from regscale.analysis.collect import (
+    collect_curves,
+    collect_runs,
+    fill_convergence,
+    require_runs,
+)
 from regscale.fits.chinchilla import ChinchillaFit
 from regscale.fits.complexity_map import axis_points, complexity_regression, fit_language_laws
+from regscale.fits.verdict import OK
 from regscale.store import StudyFolder
 
 GRID_POINTS = 50
@@ -61,6 +69,7 @@ def collect_sweep(root: Path) -> tuple[StudyFolder, pd.DataFrame, pd.DataFrame]:
     results = collect_runs(study)
     require_runs(results, study)
     curves = collect_curves(study, list(results["run_id"]))
+    results = fill_convergence(results, curves)
     study.write_results(results)
     study.write_curves(curves)
     return study, results, curves
@@ -93,13 +102,15 @@ def _points_and_lines(results: pd.DataFrame, laws: pd.DataFrame
             loss = chosen["loss"].to_numpy(float)
             points.append(pd.DataFrame({**key, "axis": axis, "run_id": chosen["run_id"],
                                         "N": chosen["non_embedding_params"], "x": x,
-                                        "loss": loss, "excess": loss - law.floor}))
+                                        "loss": loss, "excess": loss - law.floor,
+                                        "used": chosen["used"]}))
             if (line := _excess_line(law, axis, x)) is not None:
-                lines.append(pd.DataFrame({**key, "axis": axis, "x": line[0], "y": line[1]}))
+                lines.append(pd.DataFrame({**key, "axis": axis, "x": line[0], "y": line[1],
+                                           "verdict": getattr(law, f"alpha_{axis}_verdict")}))
         if (optimal := _compute_optimal_line(law, group)) is not None:
             lines.append(pd.DataFrame({**key, "axis": "N_opt", "x": optimal[0],
-                                       "y": optimal[1]}))
-    columns = ["language", "arch", "axis", "x", "y"]
+                                       "y": optimal[1], "verdict": OK}))
+    columns = ["language", "arch", "axis", "x", "y", "verdict"]
     return (pd.concat(points, ignore_index=True) if points else pd.DataFrame(),
             pd.concat(lines, ignore_index=True) if lines else pd.DataFrame(columns=columns))
 
@@ -115,8 +126,8 @@ def _excess_line(law: Any, axis: str, x: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def _compute_optimal_line(law: Any, group: pd.DataFrame
                           ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Chinchilla's ``N_opt(C)`` over the sweep's compute range, where it was fitted."""
-    if np.isnan(getattr(law, "chinchilla_alpha", np.nan)):
+    """Chinchilla's ``N_opt(C)`` over the sweep's compute range, only where its fit is ``ok``."""
+    if getattr(law, "chinchilla_verdict", "") != OK:
         return None
     fit = ChinchillaFit(**{name: getattr(law, f"chinchilla_{name}")
                            for name in ChinchillaFit.__dataclass_fields__})

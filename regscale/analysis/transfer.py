@@ -25,7 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regscale.analysis.collect import collect_curves, collect_runs, require_runs
+from regscale.analysis.collect import (
+    collect_curves,
+    collect_runs,
+    fill_convergence,
+    require_runs,
+)
 from regscale.errors import ConfigError
 from regscale.experiments.transfer_config import SOURCE_PART, TARGET_PART, with_part
 from regscale.fits.power_law import PowerLawFit
@@ -184,6 +189,7 @@ def analyse_transfer(root: Path, *, resamples: int = 1000) -> TransferAnalysis:
     study = StudyFolder(root)
     results, config = transfer_results(study)
     curves = collect_curves(study, list(results.run_id))
+    results = fill_convergence(results, curves)
     effective, scratch_curves = effective_data_table(results)
     analysis = TransferAnalysis(
         source=config["source"], results=results, curves=curves, effective=effective,

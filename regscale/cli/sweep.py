@@ -14,13 +14,13 @@ from regscale.cli.run_fields import parse_sets, set_option
 from regscale.cli.transfer import print_transfer
 from regscale.experiments.sweep import run_sweep
 from regscale.experiments.sweep_config import load_sweep
-from regscale.report.sweep_report import write_sweep_report
+from regscale.report.sweep_report import verdict_summary, write_sweep_report
 from regscale.report.tables import markdown_table
 from regscale.report.transfer_report import write_transfer_report
 from regscale.store import StudyFolder
 
-SHOWN = ("language", "arch", "complexity_states", "complexity_entropy_rate_bits", "floor",
-         "alpha_N", "alpha_N_free", "E_N_free_minus_floor", "alpha_C")
+SHOWN = ("language", "arch", "complexity_states", "floor", "alpha_N", "alpha_N_low",
+         "alpha_N_high", "alpha_N_verdict", "alpha_C", "alpha_C_verdict")
 
 
 def print_sweep(analysis: SweepAnalysis, files: dict[str, Path]) -> None:
@@ -30,11 +30,12 @@ def print_sweep(analysis: SweepAnalysis, files: dict[str, Path]) -> None:
     if len(analysis.regression):
         click.echo("")
         click.echo(markdown_table(analysis.regression[analysis.regression.target == "alpha_N"],
-                                  ("arch", "target", "measure", "languages", "slope", "slope_low",
-                                   "slope_high", "p_value")))
+                                  ("arch", "target", "measure", "languages", "left_out",
+                                   "slope", "slope_low", "slope_high", "p_value")))
     click.echo("")
     for name, path in {**analysis.files, **files}.items():
         click.echo(f"{name}: {path}")
+    click.echo(verdict_summary(analysis.laws))
 
 
 @click.command("sweep")

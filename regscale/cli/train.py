@@ -12,6 +12,8 @@ from regscale.cli.numbers import COUNT
 from regscale.cli.run_fields import parse_sets, set_option
 from regscale.errors import RegscaleError
 from regscale.models.registry import MODELS, SIZES, ModelConfig
+from regscale.report.learning_curves import run_curves
+from regscale.store import RunFolder
 from regscale.training.loop import train
 from regscale.training.run_config import (
     DataConfig,
@@ -70,8 +72,10 @@ class RunDivergedError(RegscaleError):
               show_default=True, help="Parent folder; the run goes to OUT/<run id>.")
 @click.option("--resume", is_flag=True, help="Continue an unfinished run from its checkpoint.")
 @click.option("--quiet", is_flag=True, help="No per-evaluation lines.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
+              help="Draw the run's learning curves (losses, exact floor, excess) to this PNG.")
 def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, ...], out: Path,
-            resume: bool, quiet: bool, **options: Any) -> None:
+            resume: bool, quiet: bool, png: Path | None, **options: Any) -> None:
     """Train one model on one language and compare it with the exact optimum.
 
     Every evaluation reports loss, the Bayes-optimal loss on the same tokens, excess loss,
@@ -84,6 +88,7 @@ def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, .
       regscale train --language tomita3 --model gpt --size tiny --tokens 2e5
       regscale train --regex '(a|b)*a(a|b){3}' --model lstm --size mini --dataset-tokens 5e4
       regscale train --language tomita3 --tokens 2e5 --set optim.weight_decay=0
+      regscale train --language tomita5 --model lstm --tokens 3e5 --png curves.png
       regscale train --language tomita3 --tokens 2e5 --resume      # after a kill
       torchrun --nproc_per_node 2 -m regscale train --language parity --device cpu
     """
@@ -107,3 +112,7 @@ def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, .
         line += (f"  optimal {summary['optimal_loss']:.4f}  excess {summary['excess_bits']:.4f} "
                  f"bits/token  accepted {summary.get('acceptance', float('nan')):.2f}")
     click.echo(line)
+    if png is not None:
+        rows = RunFolder(folder).read_metrics()
+        title = f"{summary['language']} {summary['arch']} {summary['size']}"
+        click.echo(f"wrote {run_curves(rows, png, title=title)}")

@@ -27,12 +27,23 @@ import pandas as pd
 from scipy import stats
 
 from regscale.fits.bootstrap import bootstrap, percentile_interval
+from regscale.fits.chinchilla import BOUNDS as CHINCHILLA_BOUNDS
 from regscale.fits.chinchilla import fit_chinchilla
 from regscale.fits.kaplan import fit_kaplan
 from regscale.fits.power_law import fit_excess_power_law, fit_power_law
+from regscale.fits.verdict import OK, judge, residual_rms
 
 BOOTSTRAP_RESAMPLES = 500
 """Resamples of the points behind each known-floor exponent, for its 95% interval."""
+
+FREE_RESAMPLES = 100
+"""Resamples behind the free-floor exponent's interval (each refit starts at the optimum)."""
+
+CHINCHILLA_RESAMPLES = 100
+"""Resamples behind Chinchilla's alpha and beta intervals."""
+
+FREE_FLOOR_AT_ZERO = 1e-3
+"""A free floor below this fraction of the lowest loss has run to its bound, 0."""
 
 COMPLEXITY_MEASURES = ("complexity_states", "complexity_transitions", "complexity_accepting",
                        "complexity_alphabet_size", "complexity_topological_entropy_bits",
@@ -69,14 +80,21 @@ def fit_language_laws(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def axis_points(group: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The runs behind each axis of one (language, arch): ``N`` at the largest budget, ``D`` at
-    the largest model, ``C`` on the compute frontier."""
-    budget = data_axis(group)
-    biggest = group["non_embedding_params"] == group["non_embedding_params"].max()
+    """The runs behind each axis of one (language, arch), each with ``x`` and ``used``:
+
+    - ``N``: the converged envelope, the best loss over all budgets at each size; a size whose
+      best run did not converge is shown but left out of the fit;
+    - ``D``: the largest model at each data value (dataset size, or tokens seen);
+    - ``C``: the compute frontier (lower loss than every cheaper run).
+    """
+    converged = group["converged"].fillna(True).astype(bool) if "converged" in group \
+        else pd.Series(True, index=group.index)
+    best = group.loc[group.groupby("non_embedding_params")["loss"].idxmin()]
+    biggest = group[group["non_embedding_params"] == group["non_embedding_params"].max()]
     front = compute_frontier(group["flops"].to_numpy(float), group["loss"].to_numpy(float))
-    return {"N": group[budget == budget.max()].assign(x=lambda f: f["non_embedding_params"]),
-            "D": group[biggest].assign(x=data_axis(group[biggest])),
-            "C": group.iloc[front].assign(x=lambda f: f["flops"])}
+    return {"N": best.assign(x=best["non_embedding_params"], used=converged.loc[best.index]),
+            "D": biggest.assign(x=data_axis(biggest), used=True),
+            "C": group.iloc[front].assign(x=lambda f: f["flops"], used=True)}
 
 
 def _laws(language: str, arch: str, group: pd.DataFrame) -> dict[str, Any]:
@@ -86,40 +104,122 @@ def _laws(language: str, arch: str, group: pd.DataFrame) -> dict[str, Any]:
     floor = float(group["optimal_loss"].mean())
     row["floor"] = floor
     for axis, points in axis_points(group).items():
-        _fit_axis(row, axis, points["x"].to_numpy(float), points["loss"].to_numpy(float),
-                  floor)
+        used = points[points["used"]]
+        left_out = len(points) - len(used)
+        row[f"left_out_{axis}"] = f"{left_out} not converged" if left_out else ""
+        _fit_axis(row, axis, used["x"].to_numpy(float), used["loss"].to_numpy(float), floor,
+                  used["flops"].to_numpy(float), free=axis == "N")
     budget = data_axis(group)
     n_sizes = group["non_embedding_params"].nunique()
     if n_sizes >= 2 and budget.nunique() >= 2 and len(group) >= 6:
         n, d = group["non_embedding_params"].to_numpy(float), budget.to_numpy(float)
         loss = group["loss"].to_numpy(float)
-        row.update({f"chinchilla_{k}": v for k, v in fit_chinchilla(n, d, loss).as_dict()
-                    .items()})
+        row.update(_chinchilla(n, d, loss))
         if (loss > floor).all():
             row.update({f"kaplan_{k}": v for k, v in fit_kaplan(n, d, loss - floor).as_dict()
                         .items()})
+    else:
+        row["chinchilla_verdict"] = (f"failed: needs 2 sizes, 2 budgets and 6 runs "
+                                     f"({n_sizes} sizes, {budget.nunique()} budgets)")
     return row
 
 
 def _fit_axis(row: dict[str, Any], axis: str, x: np.ndarray, loss: np.ndarray,
-              floor: float) -> None:
-    """Free-floor and known-floor power laws of loss against one axis, where the data allow."""
-    row[f"points_{axis}"] = len(x)
+              floor: float, flops: np.ndarray, *, free: bool) -> None:
+    """Known-floor power law of the excess loss against one axis, with its 95% interval,
+    verdict and hold-out prediction; the free-floor fit where ``free``."""
+    name = f"alpha_{axis}"
     try:
         excess = fit_excess_power_law(x, loss, floor)
-        row[f"alpha_{axis}"] = excess.alpha
-        row[f"log_x0_{axis}"] = excess.log_x0
-        low, high = _alpha_interval(x, loss, floor)
-        row[f"alpha_{axis}_low"], row[f"alpha_{axis}_high"] = low, high
-    except ValueError:
-        pass
+    except ValueError as exc:
+        row.update(judge(x=x, exponent=math.nan, low=math.nan, high=math.nan,
+                         failed=str(exc)).as_dict(f"{name}_"))
+        return
+    row[name], row[f"log_x0_{axis}"] = excess.alpha, excess.log_x0
+    low, high = _alpha_interval(x, loss, floor)
+    above = loss > floor
+    scatter = residual_rms(np.log(loss[above] - floor), np.log(excess.predict(x[above]) - floor))
+    row.update(judge(x=x[above], exponent=excess.alpha, low=low, high=high,
+                     residual_rms=scatter).as_dict(f"{name}_"))
+    row.update(_holdout(axis, x, loss, floor, flops))
+    if free:
+        _free_fit(row, axis, x, loss, floor)
+
+
+def _free_fit(row: dict[str, Any], axis: str, x: np.ndarray, loss: np.ndarray,
+              floor: float) -> None:
+    """``E + (x0/x)^alpha`` with E free: how far does a practitioner's fit land from the floor?"""
+    name = f"alpha_{axis}_free"
     try:
-        free = fit_power_law(x, loss)
-        row[f"alpha_{axis}_free"] = free.alpha
-        row[f"E_{axis}_free"] = free.E
-        row[f"E_{axis}_free_minus_floor"] = free.E - floor
+        fit = fit_power_law(x, loss)
+    except ValueError as exc:
+        row.update(judge(x=x, exponent=math.nan, low=math.nan, high=math.nan,
+                         failed=str(exc)).as_dict(f"{name}_"))
+        return
+    refits = bootstrap(lambda w: fit_power_law(x, loss, weights=w, start=fit).alpha, len(x),
+                       resamples=FREE_RESAMPLES, seed=0)
+    low, high = percentile_interval(np.array(refits))
+    at_bound = ["E"] if fit.E < FREE_FLOOR_AT_ZERO * float(np.min(loss)) else []
+    row[name], row[f"E_{axis}_free"] = fit.alpha, fit.E
+    row[f"E_{axis}_free_minus_floor"] = fit.E - floor
+    row.update(judge(x=x, exponent=fit.alpha, low=low, high=high,
+                     residual_rms=residual_rms(np.log(loss), np.log(fit.predict(x))),
+                     at_bound=at_bound).as_dict(f"{name}_"))
+
+
+def _holdout(axis: str, x: np.ndarray, loss: np.ndarray, floor: float,
+             flops: np.ndarray) -> dict[str, float]:
+    """Fit without the largest-compute point and predict its excess loss (Gadre et al. 2024):
+    ``holdout_<axis>_error`` = predicted - observed excess (nats/token), with a 95% bootstrap
+    interval over refits of the remaining points."""
+    last = int(np.argmax(flops))
+    rest = np.arange(len(x)) != last
+    observed = float(loss[last] - floor)
+    out = {f"holdout_{axis}_observed": observed}
+    try:
+        fit = fit_excess_power_law(x[rest], loss[rest], floor)
     except ValueError:
-        pass
+        return out
+
+    def predict(weights: np.ndarray) -> float:
+        try:
+            refit = fit_excess_power_law(x[rest], loss[rest], floor, weights=weights)
+        except ValueError:
+            return math.nan
+        return float(refit.predict(np.array([x[last]]))[0] - floor)
+
+    predicted = float(fit.predict(np.array([x[last]]))[0] - floor)
+    draws = np.array(bootstrap(predict, int(rest.sum()), resamples=BOOTSTRAP_RESAMPLES, seed=1))
+    draws = draws[np.isfinite(draws)]
+    low, high = percentile_interval(draws - observed) if len(draws) else (math.nan, math.nan)
+    out.update({f"holdout_{axis}_error": predicted - observed,
+                f"holdout_{axis}_error_low": low, f"holdout_{axis}_error_high": high})
+    return out
+
+
+def _chinchilla(n: np.ndarray, d: np.ndarray, loss: np.ndarray) -> dict[str, Any]:
+    """Chinchilla's L(N, D) with bootstrap intervals on alpha and beta and a verdict (both
+    exponents must pass; a parameter at its box bound fails it)."""
+    fit = fit_chinchilla(n, d, loss)
+    refits = bootstrap(lambda w: fit_chinchilla(n, d, loss, weights=w, start=fit, n_starts=0),
+                       len(n), resamples=CHINCHILLA_RESAMPLES, seed=0)
+    out: dict[str, Any] = {f"chinchilla_{k}": v for k, v in fit.as_dict().items()}
+    theta = {"A": math.log(fit.A), "B": math.log(fit.B), "E": math.log(fit.E),
+             "alpha": fit.alpha, "beta": fit.beta}
+    at_bound = [name for (name, value), (lo, hi) in zip(theta.items(), CHINCHILLA_BOUNDS,
+                                                        strict=True)
+                if min(value - lo, hi - value) < 1e-6 * max(1.0, abs(value))]
+    pred = fit.predict(n, d)
+    verdicts = []
+    for name, x in (("alpha", n), ("beta", d)):
+        low, high = percentile_interval(np.array([getattr(r, name) for r in refits]))
+        quality = judge(x=x, exponent=getattr(fit, name), low=low, high=high,
+                        residual_rms=residual_rms(np.log(loss), np.log(pred)),
+                        at_bound=at_bound)
+        out[f"chinchilla_{name}_low"], out[f"chinchilla_{name}_high"] = low, high
+        verdicts.append(quality.verdict)
+    out["chinchilla_verdict"] = verdicts[0] if verdicts[0] != OK else verdicts[1]
+    return out
 
 
 def _alpha_interval(x: np.ndarray, loss: np.ndarray, floor: float) -> tuple[float, float]:
@@ -141,16 +241,23 @@ def _alpha_interval(x: np.ndarray, loss: np.ndarray, floor: float) -> tuple[floa
 def complexity_regression(laws: pd.DataFrame, targets: tuple[str, ...] = (
         "alpha_N", "log_x0_N", "alpha_C", "alpha_D")) -> pd.DataFrame:
     """OLS slope of each target on each complexity measure, per architecture, with a 95%
-    t-interval on the slope and its p-value (needs 3 languages)."""
+    t-interval on the slope and its p-value (needs 3 languages).
+
+    Only laws whose verdict is ``ok`` enter (a prefactor ``log_x0_X`` goes with the verdict of
+    ``alpha_X``); ``languages`` says how many did, ``left_out`` how many were fitted but not ok.
+    """
     rows = []
     for arch, by_arch in laws.groupby("arch", sort=True):
         for target in targets:
             if target not in by_arch:
                 continue
+            verdict = f"alpha_{target.rsplit('_', 1)[-1]}_verdict"
+            usable = by_arch[by_arch[verdict] == OK] if verdict in by_arch else by_arch
+            left_out = int(by_arch[target].notna().sum() - usable[target].notna().sum())
             for measure in COMPLEXITY_MEASURES:
-                row = _regress(by_arch, target, measure)
+                row = _regress(usable, target, measure)
                 if row is not None:
-                    rows.append({"arch": arch, **row})
+                    rows.append({"arch": arch, **row, "left_out": left_out})
     return pd.DataFrame(rows)
 
 
@@ -159,7 +266,7 @@ def _regress(laws: pd.DataFrame, target: str, measure: str) -> dict[str, Any] | 
     if len(data) < 3 or data[measure].nunique() < 2:
         return None
     fit = stats.linregress(data[measure].to_numpy(float), data[target].to_numpy(float))
-    half = stats.t.ppf(0.975, len(data) - 2) * fit.stderr
+    half = stats.t.ppf(0.975, len(data) - 2) * fit.stderr if len(data) > 2 else math.nan
     return {"target": target, "measure": measure.removeprefix("complexity_"),
             "languages": len(data), "slope": fit.slope, "slope_low": fit.slope - half,
             "slope_high": fit.slope + half, "intercept": fit.intercept, "r2": fit.rvalue**2,

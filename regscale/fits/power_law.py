@@ -62,13 +62,20 @@ def _model(theta: np.ndarray, log_x: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return pred, grad
 
 
-def fit_power_law(x: np.ndarray, loss: np.ndarray, *, weights: np.ndarray | None = None
-                  ) -> PowerLawFit:
-    """Fit E, x0 and alpha (needs at least 3 distinct x)."""
+def fit_power_law(x: np.ndarray, loss: np.ndarray, *, weights: np.ndarray | None = None,
+                  start: PowerLawFit | None = None) -> PowerLawFit:
+    """Fit E, x0 and alpha (needs at least 3 distinct x).
+
+    With ``start`` (a bootstrap refit passes the full-data optimum) L-BFGS refines from there
+    alone, without the start grid.
+    """
     x, loss = np.asarray(x, dtype=float), np.asarray(loss, dtype=float)
     if len(np.unique(x)) < 3:
         raise ValueError("a free-floor power law needs at least 3 distinct x")
-    result = fit_log_model(_model, np.log(x), np.log(loss), _GRID, weights=weights)
+    extra = None if start is None else [np.array([np.log(max(start.E, 1e-300)), start.log_x0,
+                                                  start.alpha])]
+    result = fit_log_model(_model, np.log(x), np.log(loss), _GRID, weights=weights,
+                           extra_starts=extra, n_starts=8 if start is None else 0)
     e, log_x0, alpha = result.theta
     return PowerLawFit(E=float(np.exp(e)), log_x0=float(log_x0), alpha=float(alpha),
                        floor_known=False, n_points=len(x))

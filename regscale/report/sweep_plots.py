@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from regscale.analysis.sweep import SweepAnalysis
+from regscale.report.learning_curves import study_curves
 from regscale.store import StudyFolder
 
 COLOR_BY = "complexity_entropy_rate_bits"
@@ -52,6 +53,29 @@ def _of(table: pd.DataFrame, law: Any, axis: str) -> pd.DataFrame:
     return rows.sort_values("x")
 
 
+def _fit(ax: plt.Axes, line: pd.DataFrame, color: Any, label: str, *, offset: float = 0.0,
+         style: str = "-") -> None:
+    """A fitted law: in colour when its verdict is ok, else dashed grey with the reason."""
+    if line.empty:
+        return
+    verdict = str(line["verdict"].iloc[0])
+    if verdict == "ok":
+        ax.plot(line.x, offset + line.y, style, color=color, lw=1)
+    else:
+        ax.plot(line.x, offset + line.y, "--", color="grey", lw=0.7, alpha=0.8,
+                label=f"{label}: {verdict}")
+
+
+def _points(ax: plt.Axes, points: pd.DataFrame, y: pd.Series, color: Any, marker: str,
+            label: str) -> None:
+    """Points behind a fit, filled; points shown but left out, hollow."""
+    used = points["used"].astype(bool).to_numpy()
+    ax.scatter(points.x[used], y[used], color=color, s=18, marker=marker, label=label)
+    if (~used).any():
+        ax.scatter(points.x[~used], y[~used], facecolors="none", edgecolors=color, s=18,
+                   marker=marker)
+
+
 def loss_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
     """Loss against non-embedding parameters at the largest budget, the fits with the exact
     floor, and the floors."""
@@ -60,12 +84,12 @@ def loss_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
     for law in analysis.laws.itertuples():
         points, line = _of(analysis.points, law, "N"), _of(analysis.lines, law, "N")
         color = colors[law.language]
-        ax.scatter(points.x, points.loss, color=color, s=18, marker=MARKERS.get(law.arch, "o"),
-                   label=f"{law.label} ({law.arch})")
+        _points(ax, points, points.loss, color, MARKERS.get(law.arch, "o"),
+                f"{law.label} ({law.arch})")
         ax.axhline(law.floor, color=color, ls=":", lw=0.8)
-        ax.plot(line.x, law.floor + line.y, color=color, lw=1)
+        _fit(ax, line, color, f"{law.label} ({law.arch})", offset=law.floor)
     ax.set(xscale="log", xlabel="non-embedding parameters N", ylabel="loss (nats/token)",
-           title="Loss vs N (lines: fits with the exact floor, dotted: the floor)")
+           title="Loss vs N, best over budgets (hollow: not converged; dotted: exact floor)")
     return _finish(fig, ax, mappable, path)
 
 
@@ -76,13 +100,12 @@ def excess_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
     for law in analysis.laws.itertuples():
         points, line = _of(analysis.points, law, "N"), _of(analysis.lines, law, "N")
         color = colors[law.language]
-        ax.scatter(points.x, points.excess.clip(lower=MIN_EXCESS), color=color, s=18,
-                   marker=MARKERS.get(law.arch, "o"),
-                   label=f"{law.label} ({law.arch}): alpha_N="
-                   f"{getattr(law, 'alpha_N', np.nan):.2f}")
-        ax.plot(line.x, line.y, color=color, lw=1)
+        _points(ax, points, points.excess.clip(lower=MIN_EXCESS), color,
+                MARKERS.get(law.arch, "o"), _alpha_label(law, "N"))
+        _fit(ax, line, color, f"{law.label} ({law.arch})")
     ax.set(xscale="log", yscale="log", xlabel="non-embedding parameters N",
-           ylabel="excess loss (nats/token)", title="Excess loss over the Bayes optimum vs N")
+           ylabel="excess loss (nats/token)",
+           title="Excess loss over the Bayes optimum vs N (grey dashed: not a law)")
     return _finish(fig, ax, mappable, path)
 
 
@@ -93,11 +116,9 @@ def excess_vs_data(analysis: SweepAnalysis, path: Path) -> Path:
     for law in analysis.laws.itertuples():
         points, line = _of(analysis.points, law, "D"), _of(analysis.lines, law, "D")
         color = colors[law.language]
-        ax.scatter(points.x, points.excess.clip(lower=MIN_EXCESS), color=color, s=18,
-                   marker=MARKERS.get(law.arch, "o"),
-                   label=f"{law.label} ({law.arch}): alpha_D="
-                   f"{getattr(law, 'alpha_D', np.nan):.2f}")
-        ax.plot(line.x, line.y, color=color, lw=1)
+        _points(ax, points, points.excess.clip(lower=MIN_EXCESS), color,
+                MARKERS.get(law.arch, "o"), _alpha_label(law, "D"))
+        _fit(ax, line, color, f"{law.label} ({law.arch})")
     finite_any = analysis.results.dataset_tokens.notna().any()
     ax.set(xscale="log", yscale="log",
            xlabel="dataset size D (tokens)" if finite_any else "tokens seen D",
@@ -118,13 +139,18 @@ def loss_vs_compute(analysis: SweepAnalysis, path: Path) -> Path:
         ax.scatter(runs.flops, (runs.loss - law.floor).clip(lower=MIN_EXCESS), color=color,
                    s=10, alpha=0.5, marker=MARKERS.get(law.arch, "o"))
         ax.plot(front.x, front.excess.clip(lower=MIN_EXCESS), color=color, lw=1.2,
-                label=f"{law.label} ({law.arch}): alpha_C="
-                f"{getattr(law, 'alpha_C', np.nan):.2f}")
-        ax.plot(line.x, line.y, "--", color=color, lw=0.8)
+                label=_alpha_label(law, "C"))
+        _fit(ax, line, color, f"{law.label} ({law.arch})", style="-.")
     ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)",
            ylabel="excess loss (nats/token)",
-           title="Excess loss vs compute (solid: frontier, dashed: power-law fit)")
+           title="Excess loss vs compute (solid: frontier, dash-dot: ok fit)")
     return _finish(fig, ax, mappable, path)
+
+
+def _alpha_label(law: Any, axis: str) -> str:
+    alpha = getattr(law, f"alpha_{axis}", np.nan)
+    value = "n/a" if pd.isna(alpha) else f"{alpha:.2f}"
+    return f"{law.label} ({law.arch}): alpha_{axis}={value}"
 
 
 def exponent_vs_complexity(analysis: SweepAnalysis, path: Path) -> Path:
@@ -135,7 +161,7 @@ def exponent_vs_complexity(analysis: SweepAnalysis, path: Path) -> Path:
                 ("topological_entropy_bits", "topological entropy (bits)", False)]
     laws, regression = analysis.laws, analysis.regression
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
-    data = laws.dropna(subset=["alpha_N"]) if "alpha_N" in laws else laws.iloc[:0]
+    data = laws[laws["alpha_N_verdict"] == "ok"] if "alpha_N_verdict" in laws else laws.iloc[:0]
     for (arch, group), color in zip(data.groupby("arch"), plt.cm.tab10.colors, strict=False):
         for ax, (measure, label, log_x) in zip(axes, measures, strict=True):
             column = f"complexity_{measure}"
@@ -157,7 +183,8 @@ def exponent_vs_complexity(analysis: SweepAnalysis, path: Path) -> Path:
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes[0].set_ylabel("alpha_N (excess-loss exponent)")
     axes[0].legend(fontsize=8)
-    fig.suptitle("Do exponents change with complexity? (bars: 95% bootstrap intervals)")
+    fig.suptitle(f"Do exponents change with complexity? ({len(data)} of {len(laws)} exponents "
+                 "ok; bars: 95% bootstrap intervals)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -175,13 +202,14 @@ def compute_optimal(analysis: SweepAnalysis, path: Path) -> Path:
         ax.plot(line.x, line.y, "--", color=color, lw=0.8)
     ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)",
            ylabel="N on the frontier", title="Compute-optimal model size "
-           "(dashed: Chinchilla N_opt(C))")
+           "(dashed: Chinchilla N_opt(C), drawn only from an ok fit)")
     return _finish(fig, ax, mappable, path)
 
 
 def sweep_figures(analysis: SweepAnalysis, study: StudyFolder) -> list[Path]:
     """Draw every figure into the study's ``figures/``."""
-    return [loss_vs_params(analysis, study.figure("loss_vs_params")),
+    return [study_curves(analysis.results, analysis.curves, study.figure("learning_curves")),
+            loss_vs_params(analysis, study.figure("loss_vs_params")),
             excess_vs_params(analysis, study.figure("excess_vs_params")),
             excess_vs_data(analysis, study.figure("excess_vs_data")),
             loss_vs_compute(analysis, study.figure("loss_vs_compute")),

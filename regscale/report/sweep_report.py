@@ -4,22 +4,48 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from regscale.analysis.sweep import SweepAnalysis
+from regscale.fits.verdict import MAX_RESIDUAL_RMS, MIN_DECADES, MIN_POINTS, OK
 from regscale.report.sweep_plots import sweep_figures
 from regscale.report.tables import markdown_table
 from regscale.store import StudyFolder
 
 LAW_COLUMNS = ("language", "arch", "complexity_states", "complexity_entropy_rate_bits",
-               "floor", "alpha_N", "alpha_N_low", "alpha_N_high", "log_x0_N", "alpha_N_free",
-               "E_N_free_minus_floor",
-               "alpha_D", "alpha_C", "chinchilla_alpha", "chinchilla_beta")
+               "floor", "runs")
+"""Identify a law: every table of the report starts with these."""
+
+AXIS_COLUMNS = ("alpha_{a}", "alpha_{a}_low", "alpha_{a}_high", "alpha_{a}_points",
+                "alpha_{a}_decades", "alpha_{a}_residual_rms", "left_out_{a}", "alpha_{a}_verdict")
+"""One axis's law: exponent, 95% interval, points, decades, scatter, exclusions, verdict."""
+
+AXES = {"N": "L(N): excess loss against non-embedding parameters, best run over budgets at each "
+             "size (the converged envelope; sizes whose best run did not converge are left out)",
+        "C": "L(C): excess loss on the compute frontier",
+        "D": "L(D): excess loss against data at the largest model"}
+
+
+def verdict_summary(laws: pd.DataFrame) -> str:
+    """One line: how many laws are ok, per axis (the last line a sweep prints)."""
+    if laws.empty:
+        return "no law could be fitted: no finished runs"
+    counts = {a: int((laws.get(f"alpha_{a}_verdict", pd.Series(dtype=str)) == OK).sum())
+              for a in AXES}
+    total = len(laws)
+    if not any(counts.values()):
+        return (f"no law is well determined: all {3 * total} fits of {total} "
+                "(language, architecture) pairs are poorly determined or failed; see the "
+                "verdicts for what is missing (sizes, decades, convergence)")
+    return "laws with verdict ok: " + ", ".join(f"{n} of {total} in {a}"
+                                                for a, n in counts.items())
 
 
 def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]) -> str:
     """The Markdown of ``report.md``."""
     results, laws, regression = analysis.results, analysis.laws, analysis.regression
     statuses = results["status"].value_counts().to_dict()
-    parts = [
+    parts: list[str] = [
         f"# Scaling-law report: {study.root.name}",
         "",
         f"{len(results)} runs ({', '.join(f'{n} {s}' for s, n in statuses.items())}) over "
@@ -27,20 +53,59 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
         f"architecture(s), N from {int(results['non_embedding_params'].min()):,} to "
         f"{int(results['non_embedding_params'].max()):,} non-embedding parameters.",
         "",
-        "Losses are nats/token on a fixed held-out stream. `floor` is the exact Bayes-optimal "
-        "loss of the same windows; `alpha_N` and `log_x0_N` fit the excess loss "
-        "`(N0/N)^alpha` with that floor (`alpha_N_low`..`alpha_N_high`: 95% bootstrap "
-        "interval); `alpha_N_free` fits `E + (N0/N)^alpha` with E free "
-        "and `E_N_free_minus_floor` says how far the free E lands from the truth.",
+        "Losses are nats/token on a fixed held-out stream; `floor` is the exact Bayes-optimal "
+        "loss of the same windows, so each law fits the excess loss `(x0/x)^alpha` with no "
+        "free floor. Every fit carries a verdict: `ok` needs at least "
+        f"{MIN_POINTS} points over at least {MIN_DECADES} decades of x, a 95% bootstrap "
+        f"interval on alpha that excludes 0, log-residual scatter at most {MAX_RESIDUAL_RMS} "
+        "and no parameter at a bound; anything else is `poorly determined` (with the reasons) "
+        "or `failed`. Only `ok` laws are drawn as laws and enter the complexity map. A run "
+        "converged when its best evaluation improved by less than 5% of its remaining excess "
+        "over its last third of tokens; `late_drop` marks a run whose excess halved between two "
+        "evaluations in its second half.",
         "",
-        "## Laws per language",
+        f"**{verdict_summary(laws)}.**",
         "",
-        markdown_table(laws, LAW_COLUMNS) if len(laws) else "_No finished runs to fit._",
+        f"Convergence: {_converged_line(results)}",
+        "",
+    ]
+    for axis, title in AXES.items():
+        columns = (*LAW_COLUMNS, *(c.format(a=axis) for c in AXIS_COLUMNS))
+        parts += [f"## {title}", "", markdown_table(laws, columns) if len(laws) else
+                  "_No finished runs to fit._", ""]
+    parts += [
+        "## Prediction of the largest-compute run",
+        "",
+        "Each law refitted without its largest-compute point, predicting that point's excess "
+        "loss (Gadre et al. 2024; Li et al. 2025): error = predicted - observed (nats/token), "
+        "with a 95% bootstrap interval.",
+        "",
+        markdown_table(laws, ("language", "arch", "holdout_N_observed", "holdout_N_error",
+                              "holdout_N_error_low", "holdout_N_error_high",
+                              "holdout_C_observed", "holdout_C_error", "holdout_C_error_low",
+                              "holdout_C_error_high")) if len(laws) else "",
+        "",
+        "## A free floor against the true one",
+        "",
+        "`E + (N0/N)^alpha` fitted with E free, as one would without the exact floor: "
+        "`E_N_free_minus_floor` is how far the fitted floor lands from the truth.",
+        "",
+        markdown_table(laws, ("language", "arch", "floor", "E_N_free", "E_N_free_minus_floor",
+                              "alpha_N_free", "alpha_N_free_low", "alpha_N_free_high",
+                              "alpha_N", "alpha_N_free_verdict")) if len(laws) else "",
+        "",
+        "## Chinchilla L(N, D)",
+        "",
+        markdown_table(laws, ("language", "arch", "chinchilla_E", "chinchilla_alpha",
+                              "chinchilla_alpha_low", "chinchilla_alpha_high",
+                              "chinchilla_beta", "chinchilla_beta_low", "chinchilla_beta_high",
+                              "chinchilla_verdict")) if len(laws) else "",
         "",
         "## Exponents and prefactors against complexity",
         "",
-        "Least-squares slope with a 95% t-interval: an interval excluding 0 means the quantity "
-        "changes with that complexity measure.",
+        "Least-squares slope with a 95% t-interval, over the `ok` laws only (`languages`: how "
+        "many entered, `left_out`: fitted but not ok): an interval excluding 0 means the "
+        "quantity changes with that complexity measure.",
         "",
         markdown_table(regression) if len(regression) else "_Too few languages to regress._",
         "",
@@ -49,6 +114,15 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
     ]
     parts += [f"![{p.stem}]({p.relative_to(study.root).as_posix()})" for p in figures]
     return "\n".join(parts) + "\n"
+
+
+def _converged_line(results: pd.DataFrame) -> str:
+    if "converged" not in results or results["converged"].isna().all():
+        return "not recorded for these runs."
+    converged = results["converged"].fillna(False).astype(bool)
+    drops = results.get("late_drop", pd.Series(False, index=results.index)).fillna(False)
+    return (f"{int(converged.sum())} of {len(results)} runs converged; "
+            f"{int(drops.astype(bool).sum())} had a late sudden drop.")
 
 
 def write_sweep_report(root: Path, analysis: SweepAnalysis) -> dict[str, Path]:

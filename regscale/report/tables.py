@@ -8,7 +8,7 @@ import pandas as pd
 
 
 def markdown_table(frame: pd.DataFrame, columns: tuple[str, ...] | None = None) -> str:
-    """A GitHub-flavoured Markdown table (numbers to 4 significant digits)."""
+    """A GitHub-flavoured Markdown table (numbers to 3 significant digits)."""
     cols = [c for c in (columns or tuple(frame.columns)) if c in frame]
     lines = ["| " + " | ".join(c.removeprefix("complexity_") for c in cols) + " |",
              "|" + "---|" * len(cols)]
@@ -19,5 +19,5 @@ def markdown_table(frame: pd.DataFrame, columns: tuple[str, ...] | None = None) 
 
 def _cell(value: object) -> str:
     if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.4g}"
+        return "" if math.isnan(value) else f"{value:.3g}"
     return str(value)

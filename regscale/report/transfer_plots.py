@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from regscale.analysis.transfer import TransferAnalysis
+from regscale.report.learning_curves import study_curves
 from regscale.store import StudyFolder
 
 
@@ -104,6 +105,9 @@ def loss_vs_compute(analysis: TransferAnalysis, path: Path) -> Path:
 
 def transfer_figures(analysis: TransferAnalysis, study: StudyFolder) -> list[Path]:
     """All transfer figures into the study's ``figures/``."""
-    return [loss_vs_data(analysis, study.figure("transfer_loss_vs_data")),
+    runs = analysis.results.rename(columns={"N": "non_embedding_params"})
+    return [study_curves(runs, analysis.curves, study.figure("learning_curves"),
+                         title="Learning curves (pre-training, scratch and fine-tuned runs)"),
+            loss_vs_data(analysis, study.figure("transfer_loss_vs_data")),
             fraction_vs_data(analysis, study.figure("transfer_fraction")),
             loss_vs_compute(analysis, study.figure("transfer_compute"))]

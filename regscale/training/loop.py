@@ -33,6 +33,7 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from regscale.errors import ConfigError
+from regscale.fits.convergence import convergence
 from regscale.models.base import SequenceModel
 from regscale.models.registry import build_model
 from regscale.store import BEST_METRICS, Checkpoint, RunFolder, load_weights
@@ -364,10 +365,21 @@ class _Trainer:
         for key in BEST_METRICS:
             if key in self.best:
                 summary[key] = self.best[key]
+        summary.update(self._convergence(rows, status))
         if self.info.is_main:
             self.folder.write_summary(summary)
         result: dict[str, Any] = broadcast_object(summary, self.info)
         return result
+
+
+    @staticmethod
+    def _convergence(rows: list[dict[str, Any]], status: str) -> dict[str, Any]:
+        """``converged`` and ``late_drop`` of the learning curve (regscale.fits.convergence)."""
+        finite = [r for r in rows if math.isfinite(r.get("loss", math.nan))]
+        judged = convergence([r["tokens"] for r in finite], [r["loss"] for r in finite],
+                             floor=[r.get("optimal_loss", 0.0) for r in finite],
+                             early_stopped=status == "early_stopped")
+        return {"converged": judged.converged, "late_drop": judged.late_drop}
 
 
 def _format_row(row: dict[str, Any]) -> str:
