@@ -3,7 +3,8 @@ points and fitted lines behind every law, computed once and handed to the report
 
 Tables (all :class:`pandas.DataFrame`):
 
-``results``     one row per finished run (:func:`regscale.analysis.collect.collect_runs`)
+``results``     one row per finished grid run (:func:`regscale.analysis.collect.collect_runs`)
+``tuning``      one row per learning-rate tuning run, and whether its rate was chosen
 ``curves``      every evaluation of every run (learning curves)
 ``laws``        one row per (language, arch): fits on N, D and C, Chinchilla, Kaplan
                 (:func:`regscale.fits.complexity_map.fit_language_laws`), plus a short ``label``
@@ -30,6 +31,7 @@ from regscale.analysis.collect import (
     fill_convergence,
     require_runs,
 )
+from regscale.experiments.lr_tuning import select_learning_rates
 from regscale.fits.chinchilla import ChinchillaFit
 from regscale.fits.complexity_map import axis_points, complexity_regression, fit_language_laws
 from regscale.fits.verdict import OK
@@ -47,6 +49,7 @@ class SweepAnalysis:
     """Tables of one sweep folder's analysis, and the files written."""
 
     results: pd.DataFrame
+    tuning: pd.DataFrame
     curves: pd.DataFrame
     laws: pd.DataFrame
     regression: pd.DataFrame
@@ -64,10 +67,18 @@ def short_name(language: str) -> str:
 
 
 def collect_sweep(root: Path) -> tuple[StudyFolder, pd.DataFrame, pd.DataFrame]:
-    """Collect the sweep's runs and curves and write ``results.parquet``/``curves.parquet``."""
+    """Collect the sweep's runs and curves and write ``results.parquet``/``curves.parquet``;
+    ``role`` says whether a run belongs to the grid or only tuned its learning rate, and
+    ``tuning`` whether it was one of the tuning runs (the grid may reuse a tuning run)."""
     study = StudyFolder(root)
     results = collect_runs(study)
     require_runs(results, study)
+    record = study.read_record()
+    roles: dict[str, set[str]] = {}
+    for run in record.runs if record is not None else []:
+        roles.setdefault(run["run_id"], set()).add(run.get("role", "grid"))
+    results["role"] = ["tune" if roles.get(r) == {"tune"} else "grid" for r in results.run_id]
+    results["tuning"] = ["tune" in roles.get(r, set()) for r in results.run_id]
     curves = collect_curves(study, list(results["run_id"]))
     results = fill_convergence(results, curves)
     study.write_results(results)
@@ -75,19 +86,34 @@ def collect_sweep(root: Path) -> tuple[StudyFolder, pd.DataFrame, pd.DataFrame]:
     return study, results, curves
 
 
+def tuning_choices(results: pd.DataFrame) -> pd.DataFrame:
+    """The learning-rate tuning runs with the rate chosen for each (language, arch, size)."""
+    tune = results[results["tuning"]]
+    if tune.empty:
+        return pd.DataFrame()
+    chosen = select_learning_rates(tune)
+    keys = zip(tune["language"], tune["arch"], tune["size"], tune["lr"], strict=True)
+    return tune[["language", "arch", "size", "lr", "tokens", "loss", "status"]].assign(
+        chosen=[chosen.get((lang, arch, size)) == lr for lang, arch, size, lr in keys])
+
+
 def analyse_sweep(root: Path) -> SweepAnalysis:
     """Collect, fit the laws and the complexity map, and write the tables (``fits/*.csv``)."""
-    study, results, curves = collect_sweep(root)
+    study, collected, curves = collect_sweep(root)
+    tuning = tuning_choices(collected)
+    results = collected[collected["role"] != "tune"].reset_index(drop=True)
     laws = fit_language_laws(results)
     if len(laws):
         laws.insert(2, "label", laws["language"].map(short_name))
     regression = complexity_regression(laws) if len(laws) else pd.DataFrame()
     points, lines = _points_and_lines(results, laws)
     files = {"results": study.results, "curves": study.curves}
-    for name, table in (("laws", laws), ("regression", regression)):
-        files[name] = study.write_table(name, table)
-    return SweepAnalysis(results=results, curves=curves, laws=laws, regression=regression,
-                         points=points, lines=lines, files=files)
+    for name, table in (("laws", laws), ("regression", regression),
+                        ("learning_rates", tuning)):
+        if name != "learning_rates" or len(table):
+            files[name] = study.write_table(name, table)
+    return SweepAnalysis(results=results, tuning=tuning, curves=curves, laws=laws,
+                         regression=regression, points=points, lines=lines, files=files)
 
 
 def _points_and_lines(results: pd.DataFrame, laws: pd.DataFrame

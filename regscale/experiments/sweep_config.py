@@ -11,6 +11,8 @@ and named presets that replace some of them (``smoke`` for 2 CPU cores, ``gpu`` 
     tokens = [3e4, 1e5, 3e5]        # token budgets (the compute axis)
     dataset_tokens = []             # finite dataset sizes D (the data axis); [] = fresh data
     seeds = [0]
+    lrs = [1e-3, 3e-3, 1e-2]        # optional: tune the peak rate per (language, arch, size)
+    tuning_tokens = 3e4             #   at this budget, then use the best in the grid
     context = 32                    # run fields: short keys or a [run] table
     [presets.smoke]
     sizes = ["nano", "micro", "tiny"]
@@ -42,6 +44,9 @@ class SweepConfig:
     tokens: tuple[int, ...] = (100_000,)  # token budgets
     dataset_tokens: tuple[int, ...] = ()  # finite dataset sizes; () = fresh data only
     seeds: tuple[int, ...] = (0,)  # model and data seeds
+    lrs: tuple[float, ...] = ()  # peak learning rates to tune per (language, arch, size);
+    #                              () = every run uses optim.lr
+    tuning_tokens: int | None = None  # budget of each tuning run (required with lrs)
     run: dict[str, Any] = field(default_factory=dict)  # run fields by dotted name
 
     def __post_init__(self) -> None:
@@ -51,6 +56,11 @@ class SweepConfig:
         object.__setattr__(self, "tokens", tuple(int(t) for t in self.tokens))
         object.__setattr__(self, "dataset_tokens", tuple(int(d) for d in self.dataset_tokens))
         check_run_fields(self.run)
+        if self.lrs and not (self.tuning_tokens and self.tuning_tokens > 0):
+            raise ConfigError(f"sweep {self.name!r}: 'lrs' needs 'tuning_tokens', the budget "
+                              "of each tuning run")
+        if self.tuning_tokens is not None:
+            object.__setattr__(self, "tuning_tokens", int(self.tuning_tokens))
 
     def run_configs(self) -> list[RunConfig]:
         """Every run of the grid (languages resolved; bad names fail here, before any run)."""

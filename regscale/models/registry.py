@@ -2,7 +2,7 @@
 
 Sizes are named presets of ``(n_layer, d_model, n_head)``, shared by the three architectures so
 that a sweep can compare them at one name. Non-embedding parameters span about 4 orders of
-magnitude: ``nano`` to ``small`` train on a CPU, ``medium`` and ``large`` are meant for a GPU.
+magnitude: ``pico`` to ``small`` train on a CPU, ``medium`` and ``large`` are meant for a GPU.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from regscale.models.lstm import LSTM, LSTMConfig
 from regscale.models.transformer_xl import TransformerXL, TransformerXLConfig
 
 SIZES: dict[str, tuple[int, int, int]] = {
+    "pico": (1, 8, 2),
     "nano": (1, 16, 2),
     "micro": (2, 32, 2),
     "tiny": (2, 64, 4),

@@ -101,6 +101,14 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
                               "chinchilla_beta", "chinchilla_beta_low", "chinchilla_beta_high",
                               "chinchilla_verdict")) if len(laws) else "",
         "",
+        "## Learning rate per size",
+        "",
+        "Each (language, arch, size) was trained at each peak learning rate for the tuning "
+        "budget; the grid used the rate with the lowest best evaluation loss (`chosen`).",
+        "",
+        markdown_table(analysis.tuning) if len(analysis.tuning) else
+        "_Not tuned: every run used the sweep's learning rate._",
+        "",
         "## Exponents and prefactors against complexity",
         "",
         "Least-squares slope with a 95% t-interval, over the `ok` laws only (`languages`: how "
