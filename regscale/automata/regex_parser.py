@@ -13,6 +13,12 @@ Supported (the meaning is that of Python's ``re.fullmatch``):
 ``[abc]``, ``[a-c0-3]`` character classes of symbols and ranges
 ======================  =====================================================
 
+A quantifier may carry Python's lazy modifier (``x*?``, ``x+?``, ``x??``, ``x{m,n}?``): for
+``fullmatch`` a lazy repetition matches the same strings as a greedy one, so it means the same.
+Possessive quantifiers (``x*+``, ``x++``, ``x?+``, ``x{m,n}+``) are refused with their position,
+and a quantifier stacked on another (``x**``, ``x{2}*``, ``x*?+``) is invalid, as in Python
+("multiple repeat").
+
 Not supported, reported as :class:`~regscale.errors.UnsupportedSyntaxError` with the position:
 the wildcard ``.``, anchors ``^`` ``$``, escapes and shorthand classes (``\\d``), negated
 classes ``[^...]``, non-capturing or look-around groups ``(?...)``, back-references, and any
@@ -106,14 +112,26 @@ class _Parser:
 
     def repeat(self) -> Node:
         node = self.atom()
-        while (c := self.peek()) is not None and c in "*+?{":
-            if c == "{":
-                lo, hi = self.bounds()
-            else:
-                self.pos += 1
-                lo, hi = {"*": (0, None), "+": (1, None), "?": (0, 1)}[c]
-            node = Repeat(node, lo, hi)
-        return node
+        if (c := self.peek()) is None or c not in "*+?{":
+            return node
+        at = self.pos
+        if c == "{":
+            lo, hi = self.bounds()
+        else:
+            self.pos += 1
+            lo, hi = {"*": (0, None), "+": (1, None), "?": (0, 1)}[c]
+        quantifier = self.text[at:self.pos]
+        modifier = self.peek() if self.peek() in ("?", "+") else ""
+        self.pos += len(modifier)  # '?' is lazy: for fullmatch the same strings as greedy
+        if (c := self.peek()) is not None and c in "*+?{":
+            raise self.fail(f"multiple repeat: '{c}' repeats the quantifier "
+                            f"'{quantifier}{modifier}' (group it: '(x{quantifier}){c}')")
+        if modifier == "+":
+            raise UnsupportedSyntaxError(
+                f"unsupported regex syntax in {self.text!r} at position {self.pos - 1}: the "
+                f"possessive quantifier '{quantifier}+' (write '{quantifier}' for the greedy "
+                "one; a possessive repetition can match fewer strings)")
+        return Repeat(node, lo, hi)
 
     def bounds(self) -> tuple[int, int | None]:
         start = self.pos

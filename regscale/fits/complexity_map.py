@@ -31,7 +31,7 @@ from regscale.fits.chinchilla import BOUNDS as CHINCHILLA_BOUNDS
 from regscale.fits.chinchilla import fit_chinchilla
 from regscale.fits.kaplan import fit_kaplan
 from regscale.fits.power_law import fit_excess_power_law, fit_power_law
-from regscale.fits.verdict import OK, judge, residual_rms
+from regscale.fits.verdict import MIN_DECADES, OK, decades, judge, residual_rms
 
 BOOTSTRAP_RESAMPLES = 500
 """Resamples of the points behind each known-floor exponent, for its 95% interval."""
@@ -156,9 +156,11 @@ def _free_fit(row: dict[str, Any], axis: str, x: np.ndarray, loss: np.ndarray,
         row.update(judge(x=x, exponent=math.nan, low=math.nan, high=math.nan,
                          failed=str(exc)).as_dict(f"{name}_"))
         return
-    refits = bootstrap(lambda w: fit_power_law(x, loss, weights=w, start=fit).alpha, len(x),
-                       resamples=FREE_RESAMPLES, seed=0)
-    low, high = percentile_interval(np.array(refits))
+    low, high = math.nan, math.nan
+    if decades(x) >= MIN_DECADES:  # else no verdict can be ok: skip the cost
+        refits = bootstrap(lambda w: fit_power_law(x, loss, weights=w, start=fit).alpha,
+                           len(x), resamples=FREE_RESAMPLES, seed=0)
+        low, high = percentile_interval(np.array(refits))
     at_bound = ["E"] if fit.E < FREE_FLOOR_AT_ZERO * float(np.min(loss)) else []
     row[name], row[f"E_{axis}_free"] = fit.alpha, fit.E
     row[f"E_{axis}_free_minus_floor"] = fit.E - floor
@@ -201,8 +203,11 @@ def _chinchilla(n: np.ndarray, d: np.ndarray, loss: np.ndarray) -> dict[str, Any
     """Chinchilla's L(N, D) with bootstrap intervals on alpha and beta and a verdict (both
     exponents must pass; a parameter at its box bound fails it)."""
     fit = fit_chinchilla(n, d, loss)
-    refits = bootstrap(lambda w: fit_chinchilla(n, d, loss, weights=w, start=fit, n_starts=0),
-                       len(n), resamples=CHINCHILLA_RESAMPLES, seed=0)
+    refits = []
+    if min(decades(n), decades(d)) >= MIN_DECADES:  # else no verdict can be ok: skip the cost
+        refits = bootstrap(lambda w: fit_chinchilla(n, d, loss, weights=w, start=fit,
+                                                    n_starts=0),
+                           len(n), resamples=CHINCHILLA_RESAMPLES, seed=0)
     out: dict[str, Any] = {f"chinchilla_{k}": v for k, v in fit.as_dict().items()}
     theta = {"A": math.log(fit.A), "B": math.log(fit.B), "E": math.log(fit.E),
              "alpha": fit.alpha, "beta": fit.beta}
@@ -212,7 +217,8 @@ def _chinchilla(n: np.ndarray, d: np.ndarray, loss: np.ndarray) -> dict[str, Any
     pred = fit.predict(n, d)
     verdicts = []
     for name, x in (("alpha", n), ("beta", d)):
-        low, high = percentile_interval(np.array([getattr(r, name) for r in refits]))
+        low, high = percentile_interval(np.array([getattr(r, name) for r in refits])) \
+            if refits else (math.nan, math.nan)
         quality = judge(x=x, exponent=getattr(fit, name), low=low, high=high,
                         residual_rms=residual_rms(np.log(loss), np.log(pred)),
                         at_bound=at_bound)

@@ -5,7 +5,9 @@ span, the 95% interval of its exponent, the scatter of the points about the curv
 parameter sits at a bound of its search box. The verdict is one of
 
 - ``ok``: at least :data:`MIN_POINTS` points over at least :data:`MIN_DECADES` decades of x, a
-  95% interval on the exponent that excludes 0, residual scatter (root mean square of the log
+  positive exponent whose 95% interval excludes 0, a curve that falls by at least
+  :data:`MIN_FALL` over the fitted range (``(x_max/x_min)^alpha >= 1 + MIN_FALL``: a tiny exponent
+  with a tight interval is a flat line, not a law), residual scatter (root mean square of the log
   residuals) at most :data:`MAX_RESIDUAL_RMS`, and no parameter at a bound;
 - ``poorly determined: <reasons>``: it was fitted, but one or more of those fail;
 - ``failed: <reason>``: there is no fit (too few points, or the optimiser gave up).
@@ -26,6 +28,9 @@ MIN_POINTS = 3
 
 MIN_DECADES = 1.5
 """x must span at least this many decades (log10 max/min)."""
+
+MIN_FALL = 0.25
+"""The fitted curve must fall by at least this fraction of its value over the x range."""
 
 MAX_RESIDUAL_RMS = 0.25
 """Largest root-mean-square log residual (about +-28% scatter about the curve)."""
@@ -98,11 +103,15 @@ def judge(*, x: np.ndarray, exponent: float, low: float, high: float,
     if len(x) < MIN_POINTS:
         reasons.append(f"{len(x)} points")
     if span < MIN_DECADES:
-        reasons.append(f"{span:.2g} decades of x")
+        reasons.append(f"{span:.3g} decades of x")
     if not (math.isfinite(low) and math.isfinite(high)):
         reasons.append("no interval")
     elif low <= 0 <= high:
         reasons.append("interval includes 0")
+    if exponent <= 0:
+        reasons.append("exponent <= 0")
+    elif 10 ** (span * exponent) < 1 + MIN_FALL:
+        reasons.append(f"flat: falls {100 * (1 - 10 ** (-span * exponent)):.2g}% over x")
     if math.isfinite(residual_rms) and residual_rms > MAX_RESIDUAL_RMS:
         reasons.append(f"scatter {residual_rms:.2g}")
     if at_bound:

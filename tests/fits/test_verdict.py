@@ -75,6 +75,9 @@ def test_judge_rules() -> None:
     assert "decades" in judge(x=x[:2], exponent=0.3, low=0.2, high=0.4).verdict
     assert "interval includes 0" in judge(x=x, exponent=0.1, low=-0.1, high=0.3).verdict
     assert "no interval" in judge(x=x, exponent=0.1, low=math.nan, high=math.nan).verdict
+    flat = judge(x=x, exponent=0.002, low=0.001, high=0.003).verdict  # tight, but no law
+    assert "flat: falls 1.4% over x" in flat and flat != OK
+    assert "exponent <= 0" in judge(x=x, exponent=-0.2, low=-0.3, high=-0.1).verdict
     assert "scatter" in judge(x=x, exponent=0.3, low=0.2, high=0.4, residual_rms=1.0).verdict
     assert "alpha at bound" in judge(x=x, exponent=0.3, low=0.2, high=0.4,
                                      at_bound=["alpha"]).verdict
