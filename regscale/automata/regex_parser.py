@@ -121,7 +121,7 @@ class _Parser:
             self.pos += 1
             lo, hi = {"*": (0, None), "+": (1, None), "?": (0, 1)}[c]
         quantifier = self.text[at:self.pos]
-        modifier = self.peek() if self.peek() in ("?", "+") else ""
+        modifier = c if (c := self.peek()) is not None and c in "?+" else ""
         self.pos += len(modifier)  # '?' is lazy: for fullmatch the same strings as greedy
         if (c := self.peek()) is not None and c in "*+?{":
             raise self.fail(f"multiple repeat: '{c}' repeats the quantifier "

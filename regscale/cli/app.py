@@ -1,7 +1,12 @@
-"""The click group; bad input (:class:`~regscale.errors.RegscaleError`) exits 1 with one line."""
+"""The click group; bad input (:class:`~regscale.errors.RegscaleError`) exits 1 with one line.
+
+Commands are imported when they run, not when the group is built: ``regscale --help`` lists
+them from :data:`COMMANDS` without importing torch.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -10,8 +15,38 @@ import click
 from regscale import __version__
 from regscale.errors import RegscaleError
 
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "gen": ("regscale.cli.gen", "command", "Sample strings of a language."),
+    "inspect": ("regscale.cli.inspect", "command",
+                "Complexity measures, exact entropy and drawings of a language."),
+    "train": ("regscale.cli.train", "command", "Train one model on one language."),
+    "sweep": ("regscale.cli.sweep", "sweep_command", "Run a sweep, then fit, plot and report."),
+    "collect": ("regscale.cli.sweep", "collect_command",
+                "Collect a study's runs and learning curves."),
+    "fit": ("regscale.cli.sweep", "fit_command", "Fit scaling laws with their verdicts."),
+    "report": ("regscale.cli.sweep", "report_command",
+               "Figures and report.md of a sweep or transfer study."),
+    "transfer": ("regscale.cli.transfer", "command",
+                 "Measure transfer: effective data from a source to targets."),
+}
+"""Command name -> (module, attribute, one-line help shown by ``regscale --help``)."""
+
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -32,19 +67,6 @@ def cli() -> None:
       regscale sweep complexity --preset smoke
       regscale transfer --src en --tgt de --preset smoke
     """
-
-
-def _register() -> None:
-    from regscale.cli import gen, inspect, sweep, train, transfer
-
-    for module in (gen, inspect, train, transfer):
-        cli.add_command(module.command)
-    for command in (sweep.sweep_command, sweep.collect_command, sweep.fit_command,
-                    sweep.report_command):
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -37,9 +37,9 @@ def _colors(laws: pd.DataFrame) -> tuple[dict[str, tuple[float, ...]], plt.cm.Sc
 
 def _finish(fig: plt.Figure, ax: plt.Axes, mappable: plt.cm.ScalarMappable, path: Path) -> Path:
     fig.colorbar(mappable, ax=ax, label="entropy rate (bits/token)")
-    ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    if ax.get_legend_handles_labels()[0]:  # below the axes, so it never hides points
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.14), frameon=False)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -182,7 +182,11 @@ def exponent_vs_complexity(analysis: SweepAnalysis, path: Path) -> Path:
             ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes[0].set_ylabel("alpha_N (excess-loss exponent)")
-    axes[0].legend(fontsize=8)
+    if data.empty:
+        axes[1].text(0.5, 0.5, "no exponent has verdict ok", ha="center", va="center",
+                     transform=axes[1].transAxes)
+    else:
+        axes[0].legend(fontsize=8)
     fig.suptitle(f"Do exponents change with complexity? ({len(data)} of {len(laws)} exponents "
                  "ok; bars: 95% bootstrap intervals)")
     fig.tight_layout()

@@ -91,7 +91,8 @@ def test_stacked_quantifiers_mean_what_python_means_or_are_refused(pattern: str)
                 parse_regex(pattern)
         return
     if re.search(r"[*+?}]\+", pattern):
-        with pytest.raises(UnsupportedSyntaxError, match=r"position \d+: the possessive quantifier"):
+        with pytest.raises(UnsupportedSyntaxError,
+                           match=r"position \d+: the possessive quantifier"):
             min_dfa_from_regex(pattern, alphabet="ab")
         return
     dfa = min_dfa_from_regex(pattern, alphabet="ab")

@@ -85,3 +85,15 @@ def test_a_language_files_state_limit_holds_unless_the_flag_is_given(tmp_path: P
     assert code == 1 and "state limit of 20 states" in out, out
     code, out = run("inspect", "--language", str(path), "--max-states", "1000")
     assert code == 0 and re.search(r"states\s+64", out), out
+
+
+def test_the_group_help_lists_every_command_without_importing_torch() -> None:
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom regscale.cli import cli\n"
+            "out = CliRunner().invoke(cli, ['--help']).output\n"
+            "assert 'torch' not in sys.modules, 'regscale --help imported torch'\n"
+            "print(out)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("gen", "inspect", "train", "sweep", "collect", "fit", "report", "transfer"):
+        assert re.search(rf"^\s+{name}\s+\S", proc.stdout, re.M), name

@@ -21,6 +21,8 @@ def test_train_prints_a_summary_and_fills_the_run_folder(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1].startswith("completed: run ")
     (folder,) = tmp_path.iterdir()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert isinstance(summary["converged"], bool) and isinstance(summary["late_drop"], bool)
     assert {p.name for p in folder.iterdir()} >= {"config.json", "metrics.jsonl",
                                                   "summary.json", "checkpoint.pt",
                                                   "best_model.pt"}
@@ -48,3 +50,13 @@ def test_bad_training_input_is_one_line(tmp_path: Path, args: list[str], message
     assert proc.returncode != 0
     assert message in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_png_draws_the_runs_learning_curves(tmp_path: Path) -> None:
+    png = tmp_path / "curves.png"
+    proc = regscale("train", "--language", "a_star_b", "--size", "pico", "--tokens", "4e3",
+                    "--eval-every", "2", "--quiet", "--out", str(tmp_path / "runs"),
+                    "--png", str(png))
+    assert proc.returncode == 0, proc.stderr
+    assert f"wrote {png}" in proc.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000

@@ -100,7 +100,7 @@ def test_natural_study_runs_resumes_reuses_pretraining_and_reports(tmp_path: Pat
     assert ((finite.D_T - (finite.D_E - finite.D_F)).abs() < 1e-6).all()
     files = write_transfer_report(root, analysis)
     figures = [p for p in files.values() if p.suffix == ".png"]
-    assert len(figures) == 3 and all(p.read_bytes()[:4] == b"\x89PNG" for p in figures)
+    assert len(figures) == 4 and all(p.read_bytes()[:4] == b"\x89PNG" for p in figures)
     report = files["report"].read_text()
     assert "Fits of D_T = k D_F^alpha N^beta" in report and "transfer_fraction.png" in report
     assert pd.read_parquet(root / "results.parquet").shape[0] == 26

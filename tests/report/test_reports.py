@@ -30,7 +30,7 @@ def check_figures(root: Path, count: int) -> None:
 
 def test_sweep_report_of_an_old_folder(tmp_path: Path) -> None:
     root, output = report(tmp_path, "sweep")
-    check_figures(root, 6)
+    check_figures(root, 7)
     assert "| language | arch |" in output and f"report: {root / 'report.md'}" in output
     for command in ("collect", "fit"):
         assert CliRunner().invoke(cli, [command, str(root)]).exit_code == 0
@@ -38,6 +38,6 @@ def test_sweep_report_of_an_old_folder(tmp_path: Path) -> None:
 
 def test_transfer_report_of_an_old_folder(tmp_path: Path) -> None:
     root, output = report(tmp_path, "transfer")
-    check_figures(root, 3)
+    check_figures(root, 4)
     assert "Fits of D_T = k D_F^alpha N^beta" in (root / "report.md").read_text()
     assert "effective_data:" in output
