@@ -19,6 +19,9 @@ from torch.nn import functional as F
 from regscale.errors import ConfigError
 from regscale.models.base import Memory, SequenceModel
 
+KeyValue = tuple[torch.Tensor, torch.Tensor]
+"""Keys and values of one attention layer, [batch, heads, positions, head width]."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class GPTConfig:
@@ -49,14 +52,24 @@ class CausalSelfAttention(nn.Module):
         self.dropout = config.dropout
         self.resid_dropout = dropout_layer(config.dropout)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, past: KeyValue | None = None
+                ) -> tuple[torch.Tensor, KeyValue]:
+        """Attend over ``past`` keys/values (decoding) and the new positions ``x``; returns the
+        output and the keys/values up to and including ``x``."""
         b, t, d = x.shape
         q, k, v = self.qkv(x).split(d, dim=2)
         q, k, v = (z.view(b, t, self.n_head, d // self.n_head).transpose(1, 2) for z in (q, k, v))
-        y = F.scaled_dot_product_attention(
-            q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
-        )
-        return self.resid_dropout(self.proj(y.transpose(1, 2).reshape(b, t, d)))
+        if past is not None:
+            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+        if past is None or t > 1:  # a new query at the end sees every key: no mask needed
+            mask = None if past is None else torch.ones(
+                t, k.shape[2], dtype=torch.bool, device=x.device).tril(k.shape[2] - t)
+            y = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=mask, is_causal=mask is None,
+                dropout_p=self.dropout if self.training else 0.0)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v)
+        return self.resid_dropout(self.proj(y.transpose(1, 2).reshape(b, t, d))), (k, v)
 
 
 class MLP(nn.Module):
@@ -82,9 +95,11 @@ class Block(nn.Module):
         self.ln_mlp = nn.LayerNorm(config.d_model)
         self.mlp = MLP(config.d_model, config.dropout)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.ln_attn(x))
-        return x + self.mlp(self.ln_mlp(x))
+    def forward(self, x: torch.Tensor, past: KeyValue | None = None
+                ) -> tuple[torch.Tensor, KeyValue]:
+        attended, present = self.attn(self.ln_attn(x), past)
+        x = x + attended
+        return x + self.mlp(self.ln_mlp(x)), present
 
 
 class GPT(SequenceModel):
@@ -120,8 +135,26 @@ class GPT(SequenceModel):
         positions = torch.arange(t, device=tokens.device)
         x = self.dropout(self.token_embedding(tokens) + self.position_embedding(positions))
         for block in self.blocks:
-            x = block(x)
+            x, _ = block(x)
         return self.head(self.ln_final(x)), None
+
+    def decode(self, tokens: torch.Tensor, cache: list[KeyValue] | None
+               ) -> tuple[torch.Tensor, list[KeyValue]]:
+        """Logits of new ``tokens`` [batch, t] given the keys/values of the tokens before them
+        (``cache``, None at the start): the same as :meth:`forward` on the whole sequence, at
+        the cost of the new positions only. The sequence must fit the context (positions are
+        absolute, so a sliding window cannot reuse keys)."""
+        start = 0 if cache is None else cache[0][0].shape[2]
+        t = tokens.shape[1]
+        if start + t > self.config.context:
+            raise ValueError(f"decoding past the context {self.config.context}")
+        positions = torch.arange(start, start + t, device=tokens.device)
+        x = self.dropout(self.token_embedding(tokens) + self.position_embedding(positions))
+        present = []
+        for i, block in enumerate(self.blocks):
+            x, kv = block(x, None if cache is None else cache[i])
+            present.append(kv)
+        return self.head(self.ln_final(x)), present
 
 
 def dropout_layer(p: float) -> nn.Module:

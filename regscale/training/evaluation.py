@@ -62,32 +62,46 @@ def evaluate(model: SequenceModel, eval_set: EvalSet, autocast: AbstractContextM
 def sample_from_model(model: SequenceModel, n: int, max_len: int, *, context: int, seed: int,
                       device: torch.device, autocast: AbstractContextManager[Any]
                       ) -> list[list[int] | None]:
-    """Free-running strings: start at SEP, sample until SEP; None where ``max_len`` ran out."""
+    """Free-running strings: start at SEP, sample until SEP; None where ``max_len`` ran out.
+
+    Models with memory carry it from step to step. A GPT decodes with cached keys and values
+    while the string fits its context (then it recomputes the last ``context`` tokens), and a
+    row leaves the batch as soon as it emits SEP.
+    """
     was_training = model.training
     model.eval()
     gen = torch.Generator(device=device)
     gen.manual_seed(seed)
-    tokens = torch.full((n, 1), SEP, dtype=torch.long, device=device)
-    memory = None
-    step_input = tokens
-    done = torch.zeros(n, dtype=torch.bool, device=device)
+    decode = getattr(model, "decode", None)
+    rows = torch.arange(n, device=device)  # which samples are still being written
+    seqs = torch.full((n, 1), SEP, dtype=torch.long, device=device)
+    step_input, memory, cache = seqs, None, None
+    out: list[list[int] | None] = [None] * n
     for _ in range(max_len + 1):
         with autocast:
             if model.stateful:
                 logits, memory = model(step_input, memory)
+            elif decode is not None and seqs.shape[1] <= context:
+                logits, cache = decode(step_input, cache)
             else:
-                logits, _ = model(tokens[:, -context:])
+                logits, _ = model(seqs[:, -context:])
         probs = F.softmax(logits[:, -1].float(), dim=-1)
         nxt = torch.multinomial(probs, 1, generator=gen)
-        tokens = torch.cat([tokens, nxt], dim=1)
+        seqs = torch.cat([seqs, nxt], dim=1)
         step_input = nxt
-        done |= nxt[:, 0] == SEP
-        if bool(done.all()):
+        ended = (nxt[:, 0] == SEP) & (rows >= 0)
+        if bool(ended.any()):
+            for row, seq in zip(rows[ended].tolist(), seqs[ended, 1:-1].tolist(), strict=True):
+                out[row] = seq
+            if model.stateful:  # memory layouts differ by model: keep the rows, ignore them
+                rows = torch.where(ended, -1, rows)
+            else:
+                keep = ~ended
+                rows, seqs, step_input = rows[keep], seqs[keep], step_input[keep]
+                cache = None if cache is None else [(k[keep], v[keep]) for k, v in cache]
+        if not bool((rows >= 0).any()):
             break
     model.train(was_training)
-    out: list[list[int] | None] = []
-    for row in tokens[:, 1:].tolist():
-        out.append(row[: row.index(SEP)] if SEP in row else None)
     return out
 
 

@@ -6,6 +6,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.nn import functional as F
 
 from regscale.errors import ConfigError, UnknownNameError
@@ -17,7 +19,7 @@ from regscale.models.transformer_xl import (
     sinusoid,
 )
 
-CPU_SIZES = ["nano", "micro", "tiny", "mini", "small"]
+CPU_SIZES = ["pico", "nano", "micro", "tiny", "mini", "small"]
 
 
 @pytest.mark.parametrize("arch", sorted(MODELS))
@@ -135,3 +137,26 @@ def test_model_config_errors() -> None:
 
 def test_all_sizes_are_named_in_order() -> None:
     assert list(SIZES) == [*CPU_SIZES, "medium", "large"]
+
+
+@settings(max_examples=20, deadline=None)
+@given(size=st.sampled_from(["pico", "nano", "micro"]), length=st.integers(1, 16),
+       prefill=st.integers(1, 16), seed=st.integers(0, 1000))
+def test_gpt_cached_decoding_gives_the_full_recompute_distributions(
+        size: str, length: int, prefill: int, seed: int) -> None:
+    """Decoding token by token with cached keys/values (after a prefill) gives the logits of
+    running the whole prefix through the model, at every position."""
+    torch.manual_seed(seed)
+    model = build_model(ModelConfig(arch="gpt", size=size, context=16), vocab_size=7).eval()
+    tokens = torch.randint(0, 7, (3, length))
+    full, _ = model(tokens)
+    first = min(prefill, length)
+    logits, cache = model.decode(tokens[:, :first], None)
+    steps = [logits]
+    for t in range(first, length):
+        logits, cache = model.decode(tokens[:, t:t + 1], cache)
+        steps.append(logits)
+    torch.testing.assert_close(torch.cat(steps, dim=1), full, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="past the context"):
+        model.decode(tokens[:, :1], [(k.repeat(1, 1, 17, 1)[:, :, :16], v[:, :, :1].repeat(
+            1, 1, 16, 1)) for k, v in cache])
