@@ -120,6 +120,21 @@ def load_weights(path: Path) -> dict[str, Any]:
     return weights
 
 
+BEST_MODEL = "best_model.pt"
+"""The best weights' file name in a run folder."""
+
+
+def best_model_ref(run_id: str) -> str:
+    """How a run in the same study names another run's best weights (``init_from``): relative
+    to the runs folder, so a study folder can move."""
+    return f"{run_id}/{BEST_MODEL}"
+
+
+def run_of_ref(ref: str) -> str:
+    """The run id a :func:`best_model_ref` points to."""
+    return ref.split("/")[0]
+
+
 @dataclass
 class Checkpoint:
     """Everything that resumes a run exactly (the schema of ``checkpoint.pt``)."""
@@ -157,7 +172,7 @@ class RunFolder:
         self.metrics = self.path / "metrics.jsonl"
         self.summary = self.path / "summary.json"
         self.checkpoint = self.path / "checkpoint.pt"
-        self.best_model = self.path / "best_model.pt"
+        self.best_model = self.path / BEST_MODEL
         self.owner = self.path / "owner.json"
 
     @property

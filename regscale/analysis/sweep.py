@@ -93,7 +93,8 @@ def tuning_choices(results: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     chosen = select_learning_rates(tune)
     keys = zip(tune["language"], tune["arch"], tune["size"], tune["lr"], strict=True)
-    return tune[["language", "arch", "size", "lr", "tokens", "loss", "status"]].assign(
+    columns = ["language", "arch", "size", "lr", "tokens", "loss", "excess_bits", "status"]
+    return tune[[c for c in columns if c in tune]].assign(
         chosen=[chosen.get((lang, arch, size)) == lr for lang, arch, size, lr in keys])
 
 

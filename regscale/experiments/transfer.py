@@ -19,7 +19,7 @@ from regscale.errors import ConfigError
 from regscale.experiments.executors import ExecutorOptions
 from regscale.experiments.runner import run_configs
 from regscale.experiments.transfer_config import TransferConfig
-from regscale.store import StudyFolder, StudyRecord
+from regscale.store import StudyFolder, StudyRecord, run_of_ref
 from regscale.training.run_config import RunConfig
 
 
@@ -75,7 +75,7 @@ def run_transfer(study: TransferConfig, root: Path, *, executor: str = "local",
     summaries = run_configs(pretrain, folder, executor=executor, options=options, log=log)
     ready = {c.run_id() for c in pretrain if folder.run(c.run_id()).best_model.is_file()}
     later = [p.config for p in plan if p.role != "pretrain"]
-    usable = [c for c in later if c.init_from is None or c.init_from.split("/")[0] in ready]
+    usable = [c for c in later if c.init_from is None or run_of_ref(c.init_from) in ready]
     if len(usable) < len(later):
         log(f"{len(later) - len(usable)} fine-tuning run(s) skipped: their pre-trained model "
             "has no best checkpoint (diverged?)")

@@ -32,6 +32,7 @@ from regscale.experiments.study_file import read_study_file
 from regscale.sources.catalog import load_language_config
 from regscale.sources.language import Language, build_language
 from regscale.sources.language_config import LanguageConfig
+from regscale.store import best_model_ref
 from regscale.training.run_config import RunConfig, check_run_fields, override
 
 SOURCE_PART, TARGET_PART = "old", "new"
@@ -123,7 +124,7 @@ class TransferConfig:
         scratch = self._run(language, size, vocab, tokens=self.max_tokens, dataset_tokens=d_f,
                             init_from=None)
         tuned = self._run(language, size, vocab, tokens=self.max_tokens, dataset_tokens=d_f,
-                          lr=self.finetune_lr, init_from=f"{pretrained}/best_model.pt")
+                          lr=self.finetune_lr, init_from=best_model_ref(pretrained))
         return scratch, tuned
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from regscale.analysis.sweep import SweepAnalysis
-from regscale.fits.verdict import MAX_RESIDUAL_RMS, MIN_DECADES, MIN_POINTS, OK
+from regscale.fits.verdict import MAX_RESIDUAL_RMS, MIN_DECADES, MIN_FALL, MIN_POINTS, OK
 from regscale.report.sweep_plots import sweep_figures
 from regscale.report.tables import markdown_table
 from regscale.store import StudyFolder
@@ -49,16 +49,17 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
         f"# Scaling-law report: {study.root.name}",
         "",
         f"{len(results)} runs ({', '.join(f'{n} {s}' for s, n in statuses.items())}) over "
-        f"{results['language'].nunique()} languages, {results['arch'].nunique()} "
+        f"{results['language'].nunique()} language(s), {results['arch'].nunique()} "
         f"architecture(s), N from {int(results['non_embedding_params'].min()):,} to "
         f"{int(results['non_embedding_params'].max()):,} non-embedding parameters.",
         "",
         "Losses are nats/token on a fixed held-out stream; `floor` is the exact Bayes-optimal "
         "loss of the same windows, so each law fits the excess loss `(x0/x)^alpha` with no "
         "free floor. Every fit carries a verdict: `ok` needs at least "
-        f"{MIN_POINTS} points over at least {MIN_DECADES} decades of x, a 95% bootstrap "
-        f"interval on alpha that excludes 0, log-residual scatter at most {MAX_RESIDUAL_RMS} "
-        "and no parameter at a bound; anything else is `poorly determined` (with the reasons) "
+        f"{MIN_POINTS} points over at least {MIN_DECADES} decades of x, a positive alpha whose "
+        f"95% bootstrap interval excludes 0, a curve that falls by at least {MIN_FALL:.0%} over "
+        f"that range, log-residual scatter at most {MAX_RESIDUAL_RMS} and no parameter at a "
+        "bound; anything else is `poorly determined` (with the reasons) "
         "or `failed`. Only `ok` laws are drawn as laws and enter the complexity map. A run "
         "converged when its best evaluation improved by less than 5% of its remaining excess "
         "over its last third of tokens; `late_drop` marks a run whose excess halved between two "

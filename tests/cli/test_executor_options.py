@@ -33,7 +33,8 @@ def test_options_parse_into_executor_options() -> None:
 
 def test_sweep_and_transfer_offer_the_same_executor_options() -> None:
     for name in ("sweep", "transfer"):
-        command = cli.commands[name]
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None
         flags = {flag for p in command.params for flag in getattr(p, "opts", [])}
         assert {"--executor", "--workers", "--address", "--cpus-per-run", "--gpus-per-run",
                 "--max-retries", "--slurm-partition", "--slurm-time", "--slurm-cluster"} <= flags

@@ -32,6 +32,10 @@ def test_sweep_report_of_an_old_folder(tmp_path: Path) -> None:
     root, output = report(tmp_path, "sweep")
     check_figures(root, 7)
     assert "| language | arch |" in output and f"report: {root / 'report.md'}" in output
+    # every fit of this tiny sweep is poorly determined or failed: it says so, last
+    assert output.strip().splitlines()[-1].startswith("no law is well determined: all 6 fits")
+    text = (root / "report.md").read_text()
+    assert "poorly determined" in text and "**no law is well determined" in text
     for command in ("collect", "fit"):
         assert CliRunner().invoke(cli, [command, str(root)]).exit_code == 0
 
