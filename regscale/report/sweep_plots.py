@@ -93,37 +93,35 @@ def loss_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
     return _finish(fig, ax, mappable, path)
 
 
-def excess_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
-    """Excess loss over the exact optimum against N, log-log, with power-law fits."""
+def _excess_against(analysis: SweepAnalysis, axis: str, path: Path, *, xlabel: str,
+                    title: str) -> Path:
+    """Excess loss against one axis's x (log-log): the points behind the law and the law."""
     colors, mappable = _colors(analysis.laws)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for law in analysis.laws.itertuples():
-        points, line = _of(analysis.points, law, "N"), _of(analysis.lines, law, "N")
+        points, line = _of(analysis.points, law, axis), _of(analysis.lines, law, axis)
         color = colors[law.language]
         _points(ax, points, points.excess.clip(lower=MIN_EXCESS), color,
-                MARKERS.get(law.arch, "o"), _alpha_label(law, "N"))
+                MARKERS.get(law.arch, "o"), _alpha_label(law, axis))
         _fit(ax, line, color, f"{law.label} ({law.arch})")
-    ax.set(xscale="log", yscale="log", xlabel="non-embedding parameters N",
-           ylabel="excess loss (nats/token)",
-           title="Excess loss over the Bayes optimum vs N (grey dashed: not a law)")
+    ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="excess loss (nats/token)",
+           title=title)
     return _finish(fig, ax, mappable, path)
+
+
+def excess_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
+    """Excess loss over the exact optimum against N, with the power-law fits."""
+    return _excess_against(analysis, "N", path, xlabel="non-embedding parameters N",
+                           title="Excess loss over the Bayes optimum vs N "
+                                 "(grey dashed: not a law)")
 
 
 def excess_vs_data(analysis: SweepAnalysis, path: Path) -> Path:
     """Excess loss against data (tokens seen, or dataset size D) for the largest model."""
-    colors, mappable = _colors(analysis.laws)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for law in analysis.laws.itertuples():
-        points, line = _of(analysis.points, law, "D"), _of(analysis.lines, law, "D")
-        color = colors[law.language]
-        _points(ax, points, points.excess.clip(lower=MIN_EXCESS), color,
-                MARKERS.get(law.arch, "o"), _alpha_label(law, "D"))
-        _fit(ax, line, color, f"{law.label} ({law.arch})")
     finite_any = analysis.results.dataset_tokens.notna().any()
-    ax.set(xscale="log", yscale="log",
-           xlabel="dataset size D (tokens)" if finite_any else "tokens seen D",
-           ylabel="excess loss (nats/token)", title="Excess loss vs data, largest model")
-    return _finish(fig, ax, mappable, path)
+    return _excess_against(analysis, "D", path,
+                           xlabel="dataset size D (tokens)" if finite_any else "tokens seen D",
+                           title="Excess loss vs data, largest model")
 
 
 def loss_vs_compute(analysis: SweepAnalysis, path: Path) -> Path:
