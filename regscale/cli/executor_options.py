@@ -15,7 +15,7 @@ _OPTIONS = (
     click.option("--executor", type=click.Choice(sorted(EXECUTORS)), default="local",
                  show_default=True, help="local, ray (a Ray cluster) or slurm (submitit)."),
     click.option("--workers", type=click.IntRange(min=1), help="local: parallel workers "
-                 "(default: one per GPU, 1 on CPU)."),
+                 "(default: one per GPU, else one single-threaded worker per CPU core)."),
     click.option("--address", help="ray: cluster address (default: start a local cluster)."),
     click.option("--cpus-per-run", type=float, default=1.0, show_default=True),
     click.option("--gpus-per-run", type=float, default=0.0, show_default=True),

@@ -37,8 +37,11 @@ def _colors(laws: pd.DataFrame) -> tuple[dict[str, tuple[float, ...]], plt.cm.Sc
 
 def _finish(fig: plt.Figure, ax: plt.Axes, mappable: plt.cm.ScalarMappable, path: Path) -> Path:
     fig.colorbar(mappable, ax=ax, label="entropy rate (bits/token)")
-    if ax.get_legend_handles_labels()[0]:  # below the axes, so it never hides points
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.14), frameon=False)
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:  # outside the axes, below them, so it never hides points
+        many = len(handles) > 8
+        fig.legend(handles, labels, fontsize=6 if many else 7, ncols=2 if many else 1,
+                   loc="upper left", bbox_to_anchor=(0.02, 0.0), frameon=False)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -83,3 +83,17 @@ def test_ray_local_cluster_survives_a_killed_worker(tmp_path: Path) -> None:
     assert killed, "no worker was caught mid-run"
     assert_complete_once(out, 2)
     assert not any("failed" in m for m in messages)
+
+
+def test_one_worker_and_a_pool_give_identical_results(tmp_path: Path) -> None:
+    """Every CPU run trains with one thread whatever the worker count, so the default pool
+    (one single-threaded worker per core) reproduces a sequential sweep exactly."""
+    text = TINY.replace('sizes = ["nano", "micro"]', 'sizes = ["tiny"]')
+    sweep = load_sweep(str(write_tiny(tmp_path, text)))
+    losses = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        run_sweep(sweep, out, options=ExecutorOptions(workers=workers), log=quiet)
+        losses.append({f.name: [r["loss"] for r in RunFolder(f).read_metrics()]
+                       for f in sorted((out / "runs").iterdir())})
+    assert losses[0] == losses[1]
