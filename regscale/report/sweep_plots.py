@@ -155,45 +155,54 @@ def _alpha_label(law: Any, axis: str) -> str:
 
 
 def exponent_vs_complexity(analysis: SweepAnalysis, path: Path) -> Path:
-    """The N exponent (with its bootstrap interval) against three complexity measures, one
-    colour per architecture, with the complexity map's least-squares lines."""
+    """The N and C exponents with verdict ok (bars: 95% bootstrap intervals) against three
+    complexity measures, one colour per architecture, with the complexity map's lines."""
     measures = [("states", "minimal-DFA states", True),
                 ("entropy_rate_bits", "entropy rate (bits/token)", False),
                 ("topological_entropy_bits", "topological entropy (bits)", False)]
     laws, regression = analysis.laws, analysis.regression
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
-    data = laws[laws["alpha_N_verdict"] == "ok"] if "alpha_N_verdict" in laws else laws.iloc[:0]
-    for (arch, group), color in zip(data.groupby("arch"), plt.cm.tab10.colors, strict=False):
-        for ax, (measure, label, log_x) in zip(axes, measures, strict=True):
-            column = f"complexity_{measure}"
-            errors = np.abs(np.stack([group["alpha_N"] - group["alpha_N_low"],
-                                      group["alpha_N_high"] - group["alpha_N"]]).astype(float))
-            ax.errorbar(group[column], group["alpha_N"], yerr=errors, fmt="o", ms=4,
-                        capsize=2, color=color, label=arch, alpha=0.8)
-            for row in group.itertuples():
-                ax.annotate(row.label, (getattr(row, column), row.alpha_N),
-                            fontsize=6, xytext=(3, 3), textcoords="offset points")
-            fit = regression[(regression.arch == arch) & (regression.target == "alpha_N")
-                             & (regression.measure == measure)] if len(regression) \
-                else regression
-            if len(fit):
-                xs = np.linspace(group[column].min(), group[column].max(), 20)
-                ax.plot(xs, fit.intercept.iloc[0] + fit.slope.iloc[0] * xs, lw=1, color=color)
-            ax.set(xlabel=label, xscale="log" if log_x else "linear")
+    fig, grid = plt.subplots(2, 3, figsize=(12, 7), squeeze=False)
+    for axes, axis in zip(grid, ("N", "C"), strict=True):
+        verdict = f"alpha_{axis}_verdict"
+        data = laws[laws[verdict] == "ok"] if verdict in laws else laws.iloc[:0]
+        for (arch, group), color in zip(data.groupby("arch"), plt.cm.tab10.colors,
+                                        strict=False):
+            for ax, (measure, label, log_x) in zip(axes, measures, strict=True):
+                _exponents(ax, group, regression, axis, arch, measure, color)
+                ax.set(xlabel=label, xscale="log" if log_x else "linear")
+        axes[0].set_ylabel(f"alpha_{axis} ({len(data)} of {len(laws)} ok)")
+        if data.empty:
+            axes[1].text(0.5, 0.5, f"no alpha_{axis} has verdict ok", ha="center",
+                         va="center", transform=axes[1].transAxes)
+        else:
+            axes[0].legend(fontsize=8)
+        for ax in axes:
             ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    axes[0].set_ylabel("alpha_N (excess-loss exponent)")
-    if data.empty:
-        axes[1].text(0.5, 0.5, "no exponent has verdict ok", ha="center", va="center",
-                     transform=axes[1].transAxes)
-    else:
-        axes[0].legend(fontsize=8)
-    fig.suptitle(f"Do exponents change with complexity? ({len(data)} of {len(laws)} exponents "
-                 "ok; bars: 95% bootstrap intervals)")
+    fig.suptitle("Do exponents change with complexity? Size (top) and compute (bottom) laws "
+                 "with verdict ok; lines: the complexity map's regressions")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def _exponents(ax: plt.Axes, group: pd.DataFrame, regression: pd.DataFrame, axis: str,
+               arch: str, measure: str, color: Any) -> None:
+    """One architecture's exponents against one measure, and its regression line."""
+    column, alpha = f"complexity_{measure}", f"alpha_{axis}"
+    errors = np.abs(np.stack([group[alpha] - group[f"{alpha}_low"],
+                              group[f"{alpha}_high"] - group[alpha]]).astype(float))
+    ax.errorbar(group[column], group[alpha], yerr=errors, fmt="o", ms=4, capsize=2,
+                color=color, label=arch, alpha=0.8)
+    for row in group.itertuples():
+        ax.annotate(row.label, (getattr(row, column), getattr(row, alpha)), fontsize=6,
+                    xytext=(3, 3), textcoords="offset points")
+    fit = regression[(regression.arch == arch) & (regression.target == alpha)
+                     & (regression.measure == measure)] if len(regression) else regression
+    if len(fit):
+        xs = np.linspace(group[column].min(), group[column].max(), 20)
+        ax.plot(xs, fit.intercept.iloc[0] + fit.slope.iloc[0] * xs, lw=1, color=color)
 
 
 def compute_optimal(analysis: SweepAnalysis, path: Path) -> Path:
