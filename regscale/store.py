@@ -175,11 +175,6 @@ class RunFolder:
         self.best_model = self.path / BEST_MODEL
         self.owner = self.path / "owner.json"
 
-    @property
-    def run_id(self) -> str:
-        """The folder's name, which is its run's id."""
-        return self.path.name
-
     # -- config and owner ------------------------------------------------------------------------
     def read_config(self) -> dict[str, Any] | None:
         """``config.json`` (with its ``run_id``), or None when absent."""

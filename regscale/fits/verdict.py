@@ -50,11 +50,6 @@ class FitQuality:
     at_bound: str  # names of parameters at a bound, comma-separated ("" = none)
     verdict: str  # ok | poorly determined: ... | failed: ...
 
-    @property
-    def ok(self) -> bool:
-        """Whether the law may be drawn and quoted as a law."""
-        return self.verdict == OK
-
     def as_dict(self, prefix: str = "") -> dict[str, float | int | str]:
         """Field -> value, names prefixed (``alpha_N_`` gives ``alpha_N_points`` ...)."""
         return {f"{prefix}{k}": v for k, v in asdict(self).items()}
