@@ -15,7 +15,7 @@ from regscale.errors import ConfigError
 from regscale.fits.convergence import convergence
 from regscale.store import SUMMARY_COLUMNS, RunFolder, StudyFolder
 
-CURVE_COLUMNS = ("step", "tokens", "flops", "loss", "excess_loss", "excess_bits",
+CURVE_COLUMNS = ("step", "tokens", "flops", "loss", "loss_se", "excess_loss", "excess_se", "excess_bits",
                  "bits_per_byte", "bits_per_char", "train_loss", "lr")
 """Evaluation fields kept in the learning-curves table."""
 
@@ -70,7 +70,8 @@ def fill_convergence(results: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFram
         curve = curves[curves.run_id == run.run_id]
         floor = curve["loss"] - curve["excess_loss"] if curve["excess_loss"].notna().all() \
             else 0.0
-        judged = convergence(curve["tokens"], curve["loss"], floor=floor,
+        noise = curve["excess_se"].fillna(curve["loss_se"])
+        judged = convergence(curve["tokens"], curve["loss"], floor=floor, noise=noise,
                              early_stopped=run.status == "early_stopped")
         results.loc[index, ["converged", "late_drop"]] = [judged.converged, judged.late_drop]
     results["converged"] = results["converged"].astype(bool)

@@ -1,7 +1,11 @@
 """Evaluation of a model on the fixed held-out set, against the exact optimum where known.
 
 Per evaluation, on the same target tokens: loss (nats/token), bits/token and next-token
-accuracy. For a regular language also the Bayes-optimal loss, excess loss = model - optimal,
+accuracy, and the standard error of the loss (``loss_se``: the spread of the rows' mean losses
+over the square root of the number of rows; tokens within a row are correlated, rows are drawn
+independently). For a regular language also the Bayes-optimal loss, excess loss = model - optimal
+with its standard error ``excess_se`` (the same rule applied to the per-row excess, paired on the
+same tokens),
 valid mass (the model's probability on tokens that keep the prefix live), and the fraction of
 free-running model samples (strings generated from SEP until the next SEP) that the DFA accepts.
 For a natural language also bits per byte and bits per character.
@@ -32,13 +36,16 @@ def evaluate(model: SequenceModel, eval_set: EvalSet, autocast: AbstractContextM
     model.eval()
     memory = None
     total = {"nll": 0.0, "correct": 0.0, "valid_mass": 0.0}
+    row_nll: list[torch.Tensor] = []
     for segment in range(eval_set.tokens.shape[0]):
         batch = eval_set.tokens[segment]
         with autocast:
             logits, memory = model(batch[:, :-1], memory if model.stateful else None)
         log_probs = F.log_softmax(logits.float(), dim=-1)
         targets = batch[:, 1:]
-        total["nll"] += -log_probs.gather(-1, targets[..., None]).sum().item()
+        nll = -log_probs.gather(-1, targets[..., None])[..., 0].double()
+        row_nll.append(nll.mean(-1))
+        total["nll"] += nll.sum().item()
         total["correct"] += (log_probs.argmax(-1) == targets).sum().item()
         if eval_set.valid is not None:
             valid = eval_set.valid[segment]  # tokens beyond the language's (padding) never are
@@ -47,15 +54,26 @@ def evaluate(model: SequenceModel, eval_set: EvalSet, autocast: AbstractContextM
     model.train(was_training)
     n = eval_set.n_targets
     loss = total["nll"] / n
-    metrics = {"loss": loss, "bits_per_token": loss / LN2, "accuracy": total["correct"] / n}
+    rows = torch.stack(row_nll)  # float64[S, R]: mean loss of each row of each segment
+    metrics = {"loss": loss, "loss_se": _standard_error(rows.mean(0)),
+               "bits_per_token": loss / LN2, "accuracy": total["correct"] / n}
     if eval_set.char_start is not None:
         metrics.update(bits_per_byte=loss / LN2,
                        bits_per_char=total["nll"] / LN2 / int(eval_set.char_start.sum().item()))
     if eval_set.optimal_nll is not None:
         optimal = eval_set.optimal_nll.mean().item()
+        row_excess = (rows - eval_set.optimal_nll.mean(-1)).mean(0)
         metrics.update(optimal_loss=optimal, excess_loss=loss - optimal,
+                       excess_se=_standard_error(row_excess),
                        excess_bits=(loss - optimal) / LN2, valid_mass=total["valid_mass"] / n)
     return metrics
+
+
+def _standard_error(row_means: torch.Tensor) -> float:
+    """Standard error of the mean of independent rows (NaN for a single row)."""
+    if row_means.numel() < 2:
+        return math.nan
+    return float(row_means.std(unbiased=True).item() / math.sqrt(row_means.numel()))
 
 
 @torch.no_grad()

@@ -378,6 +378,8 @@ class _Trainer:
         finite = [r for r in rows if math.isfinite(r.get("loss", math.nan))]
         judged = convergence([r["tokens"] for r in finite], [r["loss"] for r in finite],
                              floor=[r.get("optimal_loss", 0.0) for r in finite],
+                             noise=[r.get("excess_se", r.get("loss_se", math.nan))
+                                    for r in finite],
                              early_stopped=status == "early_stopped")
         return {"converged": judged.converged, "late_drop": judged.late_drop}
 

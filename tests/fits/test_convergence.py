@@ -42,3 +42,18 @@ def test_early_stopping_means_converged_and_one_evaluation_decides_nothing() -> 
     falling = (TOKENS[0] / TOKENS) ** 1.0
     assert convergence(TOKENS, falling, early_stopped=True).converged
     assert not convergence(TOKENS[:1], falling[:1]).converged
+
+
+@settings(max_examples=30, deadline=None)
+@given(power=st.floats(0.3, 2.0), level=st.floats(0.01, 1.0), margin=st.floats(1.05, 3.0))
+def test_an_improvement_within_the_evaluation_noise_counts_as_none(power: float, level: float,
+                                                                   margin: float) -> None:
+    """The same still-falling curve converged once its last-third gain is within
+    ``NOISE_MULTIPLE`` standard errors of the evaluation, and not when the errors are smaller."""
+    from regscale.fits.convergence import NOISE_MULTIPLE
+    curve = level * (TOKENS[-1] / TOKENS) ** power
+    gain = float(curve[TOKENS <= 2 * TOKENS[-1] / 3][-1] - curve[-1])
+    wide = margin * gain / NOISE_MULTIPLE
+    assert convergence(TOKENS, curve, noise=wide).converged
+    assert not convergence(TOKENS, curve, noise=wide / margin ** 2).converged
+    assert not convergence(TOKENS, curve, noise=np.nan).converged
