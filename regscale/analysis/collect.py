@@ -15,8 +15,8 @@ from regscale.errors import ConfigError
 from regscale.fits.convergence import convergence
 from regscale.store import SUMMARY_COLUMNS, RunFolder, StudyFolder
 
-CURVE_COLUMNS = ("step", "tokens", "flops", "loss", "loss_se", "excess_loss", "excess_se", "excess_bits",
-                 "bits_per_byte", "bits_per_char", "train_loss", "lr")
+CURVE_COLUMNS = ("step", "tokens", "flops", "loss", "loss_se", "excess_loss", "excess_se",
+                 "excess_bits", "bits_per_byte", "bits_per_char", "train_loss", "lr")
 """Evaluation fields kept in the learning-curves table."""
 
 
