@@ -49,7 +49,7 @@ BEST_METRICS = ("loss", "loss_se", "optimal_loss", "excess_loss", "excess_se", "
 
 SUMMARY_COLUMNS = ("run_id", "status", "language", "arch", "size", "context",
                    "non_embedding_params", "total_params", "dataset_tokens", "steps", "tokens",
-                   "flops", "flops_per_token", "wall_seconds", "tokens_per_second",
+                   "flops", "flops_per_token", "wall_seconds", "tokens_per_second", "threads",
                    *BEST_METRICS, "entropy_rate_nats", "converged", "late_drop")
 """Summary fields that become columns of a results table (absent ones are left empty)."""
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import regscale
 
 LAYERS = [
-    {"errors", "config_io"},
+    {"errors", "config_io", "threads"},
     {"fits"},
     {"automata"},
     {"sources"},

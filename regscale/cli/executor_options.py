@@ -15,9 +15,12 @@ _OPTIONS = (
     click.option("--executor", type=click.Choice(sorted(EXECUTORS)), default="local",
                  show_default=True, help="local, ray (a Ray cluster) or slurm (submitit)."),
     click.option("--workers", type=click.IntRange(min=1), help="local: parallel workers "
-                 "(default: one per GPU, else one single-threaded worker per CPU core)."),
+                 "(default: one per GPU, else one per --cpus-per-run cores this process may "
+                 "use)."),
     click.option("--address", help="ray: cluster address (default: start a local cluster)."),
-    click.option("--cpus-per-run", type=float, default=1.0, show_default=True),
+    click.option("--cpus-per-run", type=click.FloatRange(min=0, min_open=True), default=1.0,
+                 show_default=True, help="CPUs each run is given, on every executor; it "
+                 "computes with that many threads (torch, BLAS)."),
     click.option("--gpus-per-run", type=float, default=0.0, show_default=True),
     click.option("--max-retries", type=click.IntRange(min=0), default=2, show_default=True,
                  help="ray/slurm: retries of a run whose worker or job died (it resumes)."),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from regscale.errors import RegscaleError
 from regscale.models.registry import MODELS, SIZES, ModelConfig
 from regscale.report.learning_curves import run_curves
 from regscale.store import RunFolder
+from regscale.threads import available_cores, use_threads
 from regscale.training.loop import train
 from regscale.training.run_config import (
     DataConfig,
@@ -74,8 +77,12 @@ class RunDivergedError(RegscaleError):
 @click.option("--quiet", is_flag=True, help="No per-evaluation lines.")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
               help="Draw the run's learning curves (losses, exact floor, excess) to this PNG.")
+@click.option("--threads", type=click.IntRange(min=1),
+              help="CPU threads (torch, BLAS); default: the cores this process may run on, "
+              "shared among torchrun's local processes.")
 def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, ...], out: Path,
-            resume: bool, quiet: bool, png: Path | None, **options: Any) -> None:
+            resume: bool, quiet: bool, png: Path | None, threads: int | None,
+            **options: Any) -> None:
     """Train one model on one language and compare it with the exact optimum.
 
     Every evaluation reports loss, the Bayes-optimal loss on the same tokens, excess loss,
@@ -102,15 +109,19 @@ def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, .
         changes["init_from"] = str(Path(init_from).resolve())
     config = override(RunConfig(language=language), {**changes, **parse_sets(sets)})
     folder = out / config.run_id()
+    local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    use_threads(threads or max(1, available_cores() // local_processes))
     summary = train(config, folder, resume=resume, log=None if quiet else click.echo)
     if summary["status"] == "diverged":
         raise RunDivergedError(f"run {summary['run_id']} diverged: {summary['message']}")
     line = (f"{summary['status']}: run {summary['run_id']} in {folder}  "
             f"N={summary['non_embedding_params']:,}  tokens={summary['tokens']:,}  "
-            f"loss {summary['loss']:.4f} nats")
+            f"loss {summary['loss']:.4f} ± {summary.get('loss_se', math.nan):.4f} nats")
     if "excess_bits" in summary:
+        excess_se = summary.get("excess_se", math.nan) / math.log(2)
         line += (f"  optimal {summary['optimal_loss']:.4f}  excess {summary['excess_bits']:.4f} "
-                 f"bits/token  accepted {summary.get('acceptance', float('nan')):.2f}")
+                 f"± {excess_se:.4f} bits/token"
+                 f"  accepted {summary.get('acceptance', math.nan):.2f}")
     click.echo(line)
     if png is not None:
         rows = RunFolder(folder).read_metrics()

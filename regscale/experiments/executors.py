@@ -5,10 +5,8 @@ is retried from its checkpoint and a finished run is never rerun.
 
 ``local`` (default)
     A pool of worker processes: one per GPU, each pinned to it through ``CUDA_VISIBLE_DEVICES``;
-    on CPU one per core this process may use. With ``workers=1``, one run after another in this
-    process. Every CPU run trains with one thread, in a pool or not, so results do not depend on
-    the worker count (measured on the smoke sweep, 2 cores: two single-threaded workers 2m22s,
-    one two-threaded worker 3m18s).
+    on CPU one per ``cpus_per_run`` cores this process may use. With ``workers=1``, one run after
+    another in this process.
 ``ray``
     Ray tasks on an existing cluster (``address``) or a local one started for the sweep; each
     task asks for ``cpus_per_run`` CPUs and ``gpus_per_run`` GPUs; a task whose worker dies is
@@ -16,6 +14,12 @@ is retried from its checkpoint and a finished run is never rerun.
 ``slurm``
     submitit job arrays on SLURM (``cluster=None`` detects it); ``slurm_cluster="local"`` runs
     the same jobs as local processes. Failed jobs are resubmitted up to ``max_retries`` times.
+
+On every executor a run computes with ``cpus_per_run`` threads (torch, BLAS; at least one), the
+CPUs it was given, never the machine's count (:mod:`regscale.threads`). By default that is one
+thread per run, so results do not depend on how many runs share the machine (a pool reproduces a
+sequential sweep exactly; measured on the smoke sweep, 2 cores: two single-threaded workers
+2m22s, one two-threaded worker 3m18s).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import torch
 from tqdm import tqdm
 
 from regscale.errors import ConfigError
+from regscale.threads import available_cores, threads_for, use_threads
 from regscale.training.loop import train
 from regscale.training.run_config import RunConfig
 
@@ -50,7 +55,7 @@ class ExecutorOptions:
 
     workers: int | None = None  # local: parallel workers; None = one per GPU, else per core
     address: str | None = None  # ray: cluster address; None = start a local cluster
-    cpus_per_run: float = 1.0  # ray, slurm: CPUs per run
+    cpus_per_run: float = 1.0  # CPUs (and threads) per run
     gpus_per_run: float = 0.0  # ray, slurm: GPUs per run
     max_retries: int = 2  # ray, slurm: retries of a run whose worker or job died
     slurm_cluster: str | None = None  # None = auto-detect SLURM; "local" = local processes
@@ -64,12 +69,19 @@ class ExecutorOptions:
         if self.cpus_per_run <= 0 or self.gpus_per_run < 0 or self.max_retries < 0:
             raise ConfigError("cpus_per_run must be > 0, gpus_per_run and max_retries >= 0")
 
+    @property
+    def threads_per_run(self) -> int:
+        """Threads a run computes with: its CPUs, at least one."""
+        return max(1, int(self.cpus_per_run))
+
 
 Executor = Callable[[list[Job], Callable[[str], None], ExecutorOptions], None]
 
 
-def train_job(config: RunConfig, folder: str) -> dict[str, Any]:
-    """What a worker runs: one run, resuming from its checkpoint when it has one."""
+def train_job(config: RunConfig, folder: str, threads: int) -> dict[str, Any]:
+    """What a worker runs: one run with ``threads`` threads, resuming from its checkpoint when it
+    has one."""
+    use_threads(threads)
     return train(config, Path(folder), resume=True, progress=False)
 
 
@@ -83,43 +95,37 @@ def _report(summary: dict[str, Any], log: Callable[[str], None]) -> None:
         log(f"run {summary['run_id']} diverged: {summary['message']}")
 
 
-def available_cores() -> int:
-    """CPU cores this process may run on (its affinity, not the machine's count)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
-        os.cpu_count() or 1
-
-
 def run_local(jobs: list[Job], log: Callable[[str], None], options: ExecutorOptions) -> None:
-    """A pool of workers (one per GPU, else one per core), or runs in sequence here."""
+    """A pool of workers (one per GPU, else one per ``cpus_per_run`` cores), or runs in
+    sequence here."""
     gpus = torch.cuda.device_count()
-    workers = options.workers or (gpus or available_cores())
+    threads = options.threads_per_run
+    workers = options.workers or gpus or max(1, available_cores() // threads)
+    if workers * threads > available_cores() and not gpus:
+        log(f"{workers} workers x {threads} threads exceed the {available_cores()} cores this "
+            "process may use: runs will wait for each other")
     if workers == 1 or len(jobs) <= 1:
-        threads = torch.get_num_threads()
-        if not gpus:
-            torch.set_num_threads(1)  # as in a pool worker: the same numbers either way
-        try:
+        with threads_for(threads):
             bar = tqdm(jobs, unit="run", dynamic_ncols=True, disable=None)
             for config, folder in bar:
                 bar.set_postfix_str(_label(config))
-                _report(train_job(config, str(folder)), log)
-        finally:
-            torch.set_num_threads(threads)
+                _report(train(config, folder, resume=True, progress=False), log)
         return
     slots: Any = multiprocessing.get_context("spawn").Queue()
     for slot in range(workers):
         slots.put(str(slot % gpus) if gpus else "")
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_pin_device, initargs=(slots,)) as pool:
-        futures = [pool.submit(train_job, config, str(folder)) for config, folder in jobs]
+        futures = [pool.submit(train_job, config, str(folder), threads)
+                   for config, folder in jobs]
         for future in tqdm(as_completed(futures), total=len(futures), unit="run", disable=None):
             _report(future.result(), log)
 
 
 def _pin_device(slots: Any) -> None:
-    """Pool initializer: this worker sees one GPU (or none on CPU), trains with one thread, and
-    dies with the sweep, so a killed sweep leaves no worker writing to a run a rerun resumes."""
+    """Pool initializer: this worker sees one GPU (or none on CPU) and dies with the sweep, so a
+    killed sweep leaves no worker writing to a run a rerun resumes."""
     os.environ["CUDA_VISIBLE_DEVICES"] = slots.get()
-    torch.set_num_threads(1)
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -140,7 +146,8 @@ def run_ray(jobs: list[Job], log: Callable[[str], None], options: ExecutorOption
     try:
         task = ray.remote(max_retries=options.max_retries, retry_exceptions=False)(train_job)
         pending = {task.options(num_cpus=options.cpus_per_run, num_gpus=options.gpus_per_run)
-                   .remote(config, str(folder)): config for config, folder in jobs}
+                   .remote(config, str(folder), options.threads_per_run): config
+                   for config, folder in jobs}
         failed = 0
         with tqdm(total=len(pending), unit="run", disable=None) as bar:
             while pending:
@@ -172,13 +179,14 @@ def run_slurm(jobs: list[Job], log: Callable[[str], None], options: ExecutorOpti
     root = jobs[0][1].parent.parent
     executor = submitit.AutoExecutor(folder=root / "slurm_logs", cluster=options.slurm_cluster)
     executor.update_parameters(
-        timeout_min=options.slurm_time_min, cpus_per_task=max(1, int(options.cpus_per_run)),
+        timeout_min=options.slurm_time_min, cpus_per_task=options.threads_per_run,
         gpus_per_node=int(options.gpus_per_run), slurm_array_parallelism=options.slurm_parallelism,
         **({"slurm_partition": options.slurm_partition} if options.slurm_partition else {}))
     todo = list(jobs)
     for attempt in range(options.max_retries + 1):
         with executor.batch():
-            submitted = [(executor.submit(train_job, config, str(folder)), (config, folder))
+            submitted = [(executor.submit(train_job, config, str(folder),
+                                          options.threads_per_run), (config, folder))
                          for config, folder in todo]
         log(f"submitted {len(submitted)} jobs (attempt {attempt + 1}) to {executor.cluster}")
         todo = []

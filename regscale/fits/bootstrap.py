@@ -1,7 +1,7 @@
 """Bootstrap percentile intervals: refit on resampled points (Efron 1979).
 
 Resampling with replacement is expressed as integer weights on the points, so a refit sees the
-same arrays; each refit starts from the full-data optimum.
+same arrays; each refit starts from the full-data optimum. The refits run with one BLAS thread.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from typing import TypeVar
 
 import numpy as np
 
+from regscale.threads import single_threaded_blas
+
 T = TypeVar("T")
 
 
+@single_threaded_blas()
 def bootstrap(fit: Callable[[np.ndarray], T], n_points: int, *, resamples: int, seed: int,
               progress: Callable[[int], None] | None = None) -> list[T]:
     """``resamples`` refits; ``fit(weights)`` gets the resample's multiplicities per point."""

@@ -4,7 +4,8 @@ Following Hoffmann et al. (2022), Approach 3: minimise ``sum_i Huber_delta(log f
 with ``delta = 1e-3``. The objective is tiny (about 1e-3 summed over hundreds of points), so it is
 multiplied by ``SCALE`` before L-BFGS, which would otherwise stop at its default tolerance long
 before the optimum (Besiroglu et al. 2024). The grid is evaluated in one vectorised pass and
-L-BFGS starts from its ``n_starts`` best points.
+L-BFGS starts from its ``n_starts`` best points. Fits run with one BLAS thread (the problems are
+small; more threads only spin on a busy machine, see :mod:`regscale.threads`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
+
+from regscale.threads import single_threaded_blas
 
 DELTA = 1e-3
 SCALE = 1e4
@@ -37,6 +40,7 @@ class FitResult:
     objective: float
 
 
+@single_threaded_blas()
 def fit_log_model(model: LogModel, data: np.ndarray, log_y: np.ndarray, grid: np.ndarray,
                   *, n_starts: int = 8, extra_starts: list[np.ndarray] | None = None,
                   weights: np.ndarray | None = None,

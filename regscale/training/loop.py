@@ -315,7 +315,7 @@ class _Trainer:
             "flops": self.tokens_seen * self.model.train_flops_per_token(),
             "lr": self._lr(max(self.step - 1, 0)),
             "train_loss": self.loss_sum / self.loss_count if self.loss_count else math.nan,
-            "wall_seconds": self.train_seconds,
+            "wall_seconds": self.train_seconds, "threads": torch.get_num_threads(),
             "tokens_per_second": self.tokens_seen / max(self.train_seconds, 1e-9),
             **metrics,
         }
@@ -356,7 +356,7 @@ class _Trainer:
             "dataset_tokens": self.config.data.dataset_tokens,
             "steps": self.step, "tokens": self.tokens_seen,
             "flops": self.tokens_seen * self.model.train_flops_per_token(),
-            "wall_seconds": self.train_seconds,
+            "wall_seconds": self.train_seconds, "threads": torch.get_num_threads(),
             "tokens_per_second": self.tokens_seen / max(self.train_seconds, 1e-9),
             "data_fraction": self.data_seconds / max(self.train_seconds, 1e-9),
             **self.data.describe(),
