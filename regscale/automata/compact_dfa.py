@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from automata.fa.dfa import DFA
 
 from regscale.errors import EmptyLanguageError
@@ -97,13 +98,14 @@ class CompactDFA:
         state = self.run(word)
         return state != DEAD and bool(self.accepting[state])
 
-    def adjacency(self) -> np.ndarray:
-        """``float64[n, n]``: number of symbols leading from state i to state j."""
+    def adjacency(self) -> sp.csr_matrix:
+        """Sparse ``float64[n, n]``: number of symbols leading from state i to state j (memory
+        in the transitions, not in n squared)."""
         n = self.n_states
-        adjacency = np.zeros((n, n))
         rows, cols = np.nonzero(self.transitions != DEAD)
-        np.add.at(adjacency, (rows, self.transitions[rows, cols]), 1.0)
-        return adjacency
+        counts = sp.coo_matrix((np.ones(len(rows)), (rows, self.transitions[rows, cols])),
+                               shape=(n, n))
+        return counts.tocsr()  # duplicates (two symbols to one state) are summed
 
     # Conversion ------------------------------------------------------------------------------
     def to_automata_lib(self) -> DFA:

@@ -3,8 +3,10 @@
 A draw builds a partial DFA on ``n`` states whose reachability comes from a random spanning
 tree rooted at the start, adds random transitions up to ``t``, makes every sink accepting and
 picks the other accepting states at random, then keeps the draw only if it is co-reachable, uses
-every symbol, and minimisation (automata-lib) leaves exactly ``n`` live states, ``t`` live
-transitions and ``f`` accepting states. Otherwise it redraws, up to ``max_tries`` times.
+every symbol, and minimisation (:mod:`regscale.automata.minimize`) leaves exactly ``n`` live
+states, ``t`` live transitions and ``f`` accepting states. Otherwise it redraws, up to
+``max_tries`` times. A draw with two sinks is rejected before minimising (the sinks accept and
+have no move, so they merge).
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order
 
 from regscale.automata.compact_dfa import DEAD, CompactDFA
-from regscale.errors import EmptyLanguageError, ImpossibleTargetsError
+from regscale.automata.minimize import breadth_first, minimize
+from regscale.errors import ImpossibleTargetsError
 
 SYMBOLS = string.ascii_lowercase + string.ascii_uppercase + string.digits
 """Alphabet symbols in the order random languages use them: ``a, b, c, ...``."""
@@ -113,12 +118,12 @@ def _draw_structure(
     rng: np.random.Generator, n: int, t: int, k: int
 ) -> np.ndarray | None:
     table = np.full((n, k), DEAD, dtype=np.int64)
-    for new in range(1, n):  # random spanning tree: each new state hangs off an earlier one
-        free = np.argwhere(table[:new] == DEAD)
-        if len(free) == 0:
-            return None
-        parent, symbol = free[rng.integers(len(free))]
-        table[parent, symbol] = new
+    # Random spanning tree: state m hangs off a free slot (state, symbol) of the states before
+    # it, the r-th in row-major order; m * k - (m - 1) slots are free then, so the draws of r
+    # are taken in one call (the same numbers as one call per state).
+    picks = rng.integers(np.arange(1, n) * (k - 1) + 1) if n > 1 else np.zeros(0, np.int64)
+    for new, slot in enumerate(_free_slots(picks.tolist(), n, k), start=1):
+        table[divmod(slot, k)] = new
     free = np.argwhere(table == DEAD)
     extra = t - (n - 1)
     chosen = free[rng.choice(len(free), size=extra, replace=False)]
@@ -126,6 +131,35 @@ def _draw_structure(
     if len(np.unique(np.nonzero(table != DEAD)[1])) < k:
         return None
     return table
+
+
+def _free_slots(picks: list[int], n: int, k: int) -> list[int]:
+    """The slots ``picks`` name: for state ``m = 1, 2, ...`` the ``picks[m - 1]``-th slot, in
+    row-major order, that is still free among the slots of states ``0..m-1``. A Fenwick tree
+    over the ``n k`` slots finds each in ``O(log nk)``."""
+    size = n * k
+    tree = [0] * (size + 1)
+
+    def add(slot: int, value: int) -> None:
+        i = slot + 1
+        while i <= size:
+            tree[i] += value
+            i += i & -i
+
+    top = 1 << max(size.bit_length() - 1, 0)
+    chosen = []
+    for m, rank in enumerate(picks, start=1):
+        for slot in range((m - 1) * k, m * k):  # the slots of state m - 1 become available
+            add(slot, 1)
+        position, remaining, step = 0, rank, top  # the (rank + 1)-th available slot
+        while step:
+            if position + step <= size and tree[position + step] <= remaining:
+                position += step
+                remaining -= tree[position]
+            step >>= 1
+        chosen.append(position)
+        add(position, -1)
+    return chosen
 
 
 def _draw_accepting(rng: np.random.Generator, table: np.ndarray, f: int) -> np.ndarray | None:
@@ -144,21 +178,29 @@ def _draw_accepting(rng: np.random.Generator, table: np.ndarray, f: int) -> np.n
 def _minimal_if_on_target(
     table: np.ndarray, accepting: np.ndarray, alphabet: tuple[str, ...], spec: RandomDFASpec
 ) -> CompactDFA | None:
-    transitions = {
-        q: {s: int(table[q, i]) for i, s in enumerate(alphabet) if table[q, i] != DEAD}
-        for q in range(table.shape[0])
-    }
-    final = frozenset(int(q) for q in np.flatnonzero(accepting))
-    try:
-        trimmed = CompactDFA.from_transition_map(transitions, 0, final, alphabet)
-    except EmptyLanguageError:
+    """The minimal DFA of the draw if it meets the targets, else None. Every state is reachable
+    (the spanning tree); the draw is rejected when some state cannot reach an accepting one, or
+    when two states are sinks (both accept and have no move, so they would merge)."""
+    live = table != DEAD
+    if np.count_nonzero(~live.any(axis=1)) > 1 or not _co_reachable(table, accepting):
         return None
-    if trimmed.n_states != spec.states:  # some state cannot reach an accepting one
-        return None
-    minimal = CompactDFA.from_automata_lib(trimmed.to_automata_lib().minify(), alphabet)
+    minimal = minimize(breadth_first(table, accepting, 0, alphabet))
     on_target = (
         minimal.n_states == spec.states
         and minimal.n_transitions == spec.transitions
         and minimal.n_accepting == spec.accepting
     )
     return minimal if on_target else None
+
+
+def _co_reachable(table: np.ndarray, accepting: np.ndarray) -> bool:
+    """Whether every state reaches an accepting one: a breadth-first search over the reversed
+    transitions from an extra node that points at every accepting state."""
+    n = table.shape[0]
+    rows, symbols = np.nonzero(table != DEAD)
+    finals = np.flatnonzero(accepting)
+    sources = np.concatenate([table[rows, symbols], np.full(len(finals), n)])
+    targets = np.concatenate([rows, finals])
+    reverse = sp.csr_matrix((np.ones(len(sources)), (sources, targets)), shape=(n + 1, n + 1))
+    reached = breadth_first_order(reverse, n, directed=True, return_predecessors=False)
+    return bool(len(reached) == n + 1)

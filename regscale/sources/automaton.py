@@ -26,9 +26,9 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from regscale.errors import ConfigError
+from regscale.sources.visits import expected_visits as solve_visits
 
 SEP = 0
 """The separator token id."""
@@ -96,8 +96,7 @@ class ProbabilisticAutomaton:
         q = sp.csr_matrix(
             (self.probs[rows, cols + 1], (rows, targets)), shape=(self.n_hidden,) * 2
         )
-        system = (sp.identity(self.n_hidden, format="csr") - q).T.tocsc()
-        visits = np.asarray(spla.spsolve(system, self.initial), dtype=np.float64)
+        visits = solve_visits(q, self.initial)
         total = float(visits.sum())
         if not np.isfinite(total) or total > MAX_MEAN_TOKENS_PER_STRING:
             raise ConfigError(

@@ -56,7 +56,7 @@ def topological_entropy_bits(dfa: CompactDFA) -> float:
     The spectral radius is the largest over strongly connected components; a large component
     uses power iteration on ``A + I`` (primitive, so it converges; its radius is rho + 1).
     """
-    adjacency = sp.csr_matrix(dfa.adjacency())
+    adjacency = dfa.adjacency()
     n_comp, labels = connected_components(adjacency, directed=True, connection="strong")
     radius = 0.0
     for c in range(n_comp):

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from regscale.sources.automaton import ProbabilisticAutomaton
 from regscale.sources.regular_language import RegularLanguage
+from regscale.sources.visits import expected_visits as solve_visits
 
 
 def cross_entropy_rate(target: ProbabilisticAutomaton, source: ProbabilisticAutomaton
@@ -58,7 +58,7 @@ def cross_entropy_rate(target: ProbabilisticAutomaton, source: ProbabilisticAuto
     q = sp.csr_matrix((weights, (rows, cols)), shape=(n, n))
     start = np.zeros(n)
     start[0] = 1.0
-    visits = np.asarray(spla.spsolve((sp.identity(n, format="csr") - q).T.tocsc(), start))
+    visits = solve_visits(q, start)
     return float(visits @ np.array(cost) / visits.sum())
 
 
