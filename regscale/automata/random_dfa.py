@@ -98,6 +98,7 @@ def random_min_dfa(spec: RandomDFASpec, *, max_tries: int = 2000) -> CompactDFA:
     """
     rng = np.random.default_rng(spec.seed)
     alphabet = tuple(SYMBOLS[: spec.alphabet_size])
+    several_sinks = 0
     for _ in range(max_tries):
         table = _draw_structure(rng, spec.states, spec.transitions, spec.alphabet_size)
         if table is None:
@@ -105,9 +106,17 @@ def random_min_dfa(spec: RandomDFASpec, *, max_tries: int = 2000) -> CompactDFA:
         accepting = _draw_accepting(rng, table, spec.accepting)
         if accepting is None:
             continue
+        if np.count_nonzero((table == DEAD).all(axis=1)) > 1:  # the sinks would merge
+            several_sinks += 1
+            continue
         candidate = _minimal_if_on_target(table, accepting, alphabet, spec)
         if candidate is not None:
             return candidate
+    if several_sinks > max_tries // 2:
+        raise ImpossibleTargetsError(
+            f"no minimal DFA met the targets of {spec.name} in {max_tries} draws: "
+            f"{several_sinks} left several states without a move, which merge; give more "
+            f"transitions (t closer to n * k = {spec.states * spec.alphabet_size})")
     raise ImpossibleTargetsError(
         f"no minimal DFA met the targets of {spec.name} in {max_tries} draws; "
         "the targets are likely impossible (e.g. too many accepting states to stay minimal)"
@@ -179,10 +188,8 @@ def _minimal_if_on_target(
     table: np.ndarray, accepting: np.ndarray, alphabet: tuple[str, ...], spec: RandomDFASpec
 ) -> CompactDFA | None:
     """The minimal DFA of the draw if it meets the targets, else None. Every state is reachable
-    (the spanning tree); the draw is rejected when some state cannot reach an accepting one, or
-    when two states are sinks (both accept and have no move, so they would merge)."""
-    live = table != DEAD
-    if np.count_nonzero(~live.any(axis=1)) > 1 or not _co_reachable(table, accepting):
+    (the spanning tree); the draw is rejected when some state cannot reach an accepting one."""
+    if not _co_reachable(table, accepting):
         return None
     minimal = minimize(breadth_first(table, accepting, 0, alphabet))
     on_target = (

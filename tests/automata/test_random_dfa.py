@@ -74,3 +74,11 @@ def test_gives_up_after_max_tries_with_a_clear_error() -> None:
     with pytest.raises(ImpossibleTargetsError, match="in 1 draws"):
         random_min_dfa(spec, max_tries=1)
     assert random_min_dfa(spec, max_tries=2).n_states == 12
+
+
+def test_sparse_targets_at_scale_say_that_sinks_merge() -> None:
+    """3,000 states with 1.75 transitions per state leave dozens of states without a move in
+    every draw; they all accept, so they merge, and the error says what to change."""
+    spec = RandomDFASpec(states=3000, transitions=5250, accepting=750, alphabet_size=2, seed=0)
+    with pytest.raises(ImpossibleTargetsError, match="without a move, which merge"):
+        random_min_dfa(spec, max_tries=20)
