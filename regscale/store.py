@@ -43,8 +43,8 @@ import torch
 from regscale.errors import ConfigError, StorageError
 
 BEST_METRICS = ("loss", "loss_se", "optimal_loss", "excess_loss", "excess_se", "excess_bits",
-                "bits_per_token", "accuracy", "valid_mass", "acceptance", "bits_per_byte",
-                "bits_per_char")
+                "bits_per_token", "accuracy", "valid_mass", "acceptance", "acceptance_se",
+                "bits_per_byte", "bits_per_char")
 """Evaluation metrics a summary carries at top level, taken from the best evaluation."""
 
 SUMMARY_COLUMNS = ("run_id", "status", "language", "arch", "size", "context",

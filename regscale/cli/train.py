@@ -121,7 +121,8 @@ def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, .
         excess_se = summary.get("excess_se", math.nan) / math.log(2)
         line += (f"  optimal {summary['optimal_loss']:.4f}  excess {summary['excess_bits']:.4f} "
                  f"± {excess_se:.4f} bits/token"
-                 f"  accepted {summary.get('acceptance', math.nan):.2f}")
+                 f"  accepted {summary.get('acceptance', math.nan):.2f} "
+                 f"± {summary.get('acceptance_se', math.nan):.2f}")
     click.echo(line)
     if png is not None:
         rows = RunFolder(folder).read_metrics()

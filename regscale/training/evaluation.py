@@ -5,9 +5,9 @@ accuracy, and the standard error of the loss (``loss_se``: the spread of the row
 over the square root of the number of rows; tokens within a row are correlated, rows are drawn
 independently). For a regular language also the Bayes-optimal loss, excess loss = model - optimal
 with its standard error ``excess_se`` (the same rule applied to the per-row excess, paired on the
-same tokens),
-valid mass (the model's probability on tokens that keep the prefix live), and the fraction of
-free-running model samples (strings generated from SEP until the next SEP) that the DFA accepts.
+same tokens), and valid mass (the model's probability on tokens that keep the prefix live).
+:func:`acceptance_rate` gives the fraction of free-running model samples (strings generated from
+SEP until the next SEP) that the DFA accepts; the loop measures it once, for the best model.
 For a natural language also bits per byte and bits per character.
 """
 

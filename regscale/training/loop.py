@@ -13,7 +13,8 @@ Typical use::
     torchrun --nproc_per_node 2 -m regscale train --language tomita3 --tokens 2e5
 
 Each evaluation appends one line to ``metrics.jsonl`` and writes a checkpoint; ``summary.json``
-comes last. A non-finite loss stops the run with status ``diverged``.
+comes last, with the best model's DFA acceptance of free-running samples measured once at the
+end. A non-finite loss stops the run with status ``diverged``.
 """
 
 from __future__ import annotations
@@ -304,12 +305,6 @@ class _Trainer:
         metrics: dict[str, Any] = {}
         if self.info.is_main:
             metrics = evaluate(self.model, self.eval_set, self.autocast)
-            if self.config.eval.samples and not self.data.natural and \
-                    math.isfinite(metrics["loss"]):
-                metrics["acceptance"] = acceptance_rate(
-                    self.model, self.data, self.config.eval.samples,
-                    context=self.config.model.context, seed=self.config.eval.seed + self.step,
-                    device=self.device, autocast=self.autocast)
         row = {
             "step": self.step, "tokens": self.tokens_seen,
             "flops": self.tokens_seen * self.model.train_flops_per_token(),
@@ -343,7 +338,25 @@ class _Trainer:
         stop = finite and self.evals_since_best >= self.config.eval.patience
         return broadcast_flag(stop, self.info, self.device)
 
+    def _measure_acceptance(self) -> None:
+        """The best model's acceptance: the fraction of ``eval.samples`` free-running samples
+        the DFA accepts, with its binomial standard error, measured once when the run ends
+        (sampling at every evaluation cost more than the evaluations themselves)."""
+        n, data = self.config.eval.samples, self.data
+        if not n or data.natural or not self.best or "acceptance" in self.best \
+                or not self.folder.best_model.exists():
+            return
+        self.model.load_state_dict(load_weights(self.folder.best_model))
+        accepted = acceptance_rate(
+            self.model, data, n, context=self.config.model.context,
+            seed=self.config.eval.seed + int(self.best["step"]), device=self.device,
+            autocast=self.autocast)
+        self.best["acceptance"] = accepted
+        self.best["acceptance_se"] = math.sqrt(accepted * (1 - accepted) / n)
+
     def _finish(self, status: str, message: str) -> dict[str, Any]:
+        if self.info.is_main:
+            self._measure_acceptance()
         rows = self.folder.read_metrics() if self.info.is_main else []
         final = rows[-1] if rows else {}
         summary: dict[str, Any] = {
@@ -389,8 +402,6 @@ def _format_row(row: dict[str, Any]) -> str:
     if "optimal_loss" in row:
         parts += [f"optimal {row['optimal_loss']:.4f}", f"excess {row['excess_bits']:.4f} bits",
                   f"valid {row['valid_mass']:.3f}"]
-    if "acceptance" in row:
-        parts.append(f"accepted {row['acceptance']:.2f}")
     if "bits_per_char" in row:
         parts += [f"{row['bits_per_byte']:.3f} bits/byte", f"{row['bits_per_char']:.3f} bits/char"]
     return "  ".join(parts)
