@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from regscale.analysis.sweep import SweepAnalysis
+from regscale.fits.convergence import CONVERGED_FRACTION, NOISE_MULTIPLE
 from regscale.fits.verdict import MAX_RESIDUAL_RMS, MIN_DECADES, MIN_FALL, MIN_POINTS, OK
 from regscale.report.sweep_plots import sweep_figures
 from regscale.report.tables import markdown_table
@@ -61,9 +62,12 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
         f"that range, log-residual scatter at most {MAX_RESIDUAL_RMS} and no parameter at a "
         "bound; anything else is `poorly determined` (with the reasons) "
         "or `failed`. Only `ok` laws are drawn as laws and enter the complexity map. A run "
-        "converged when its best evaluation improved by less than 5% of its remaining excess "
-        "over its last third of tokens; `late_drop` marks a run whose excess halved between two "
-        "evaluations in its second half.",
+        f"converged when its best evaluation improved by less than {CONVERGED_FRACTION:.0%} of "
+        "its remaining excess over its last third of tokens, or by no more than "
+        f"{NOISE_MULTIPLE:g} standard errors of its evaluation (`excess_se` in the results: "
+        "the spread of the held-out rows' mean excess); `late_drop` marks a run whose excess "
+        "halved between two evaluations in its second half. `acceptance` is the best model's, "
+        "from free-running samples, with its binomial standard error `acceptance_se`.",
         "",
         f"**{verdict_summary(laws)}.**",
         "",
