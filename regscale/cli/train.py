@@ -45,8 +45,9 @@ class RunDivergedError(RegscaleError):
 
 @click.command("train")
 @language_options
-@click.option("--model", "arch", type=click.Choice(sorted(MODELS)),
-              help="Architecture." + _default(ModelConfig.arch))
+@click.option("--model", "arch", metavar="NAME",
+              help=f"Architecture: {', '.join(sorted(MODELS))}, an installed plug-in, or your "
+              "own as module:Name (a SequenceModel builder)." + _default(ModelConfig.arch))
 @click.option("--size", type=click.Choice(list(SIZES)),
               help="Size preset (n_layer, d_model, n_head)." + _default(ModelConfig.size))
 @click.option("--n-layer", type=int, help="Override the preset's layers.")
@@ -97,6 +98,7 @@ def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, .
       regscale train --language tomita3 --tokens 2e5 --set optim.weight_decay=0
       regscale train --language tomita5 --model lstm --tokens 3e5 --png curves.png
       regscale train --language tomita3 --tokens 2e5 --resume      # after a kill
+      regscale train --language tomita3 --model mypkg.models:MyNet --size tiny
       torchrun --nproc_per_node 2 -m regscale train --language parity --device cpu
     """
     language = language_from_options({k: options[k] for k in NAMES})

@@ -14,6 +14,7 @@ from regscale.errors import ConfigError, UnknownNameError
 from regscale.models.base import SequenceModel
 from regscale.models.gpt import GPT, GPTConfig
 from regscale.models.lstm import LSTM, LSTMConfig
+from regscale.models.plugins import build_plugin, installed_plugins, is_import_path, resolve_builder
 from regscale.models.transformer_xl import TransformerXL, TransformerXLConfig
 
 SIZES: dict[str, tuple[int, int, int]] = {
@@ -56,7 +57,7 @@ MODELS: dict[str, Callable[[int, int, int, int, int, float], SequenceModel]] = {
 class ModelConfig:
     """Which model to train: an architecture and a size (a preset or explicit numbers)."""
 
-    arch: str = "gpt"  # one of MODELS
+    arch: str = "gpt"  # one of MODELS, an installed plug-in, or module:Name (models/plugins.py)
     size: str | None = "tiny"  # a SIZES preset, or None to use the explicit numbers
     n_layer: int | None = None  # overrides the preset
     d_model: int | None = None  # overrides the preset
@@ -67,7 +68,11 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.arch not in MODELS:
-            raise UnknownNameError(f"unknown model {self.arch!r}; choose one of {sorted(MODELS)}")
+            if not is_import_path(self.arch) and self.arch not in installed_plugins():
+                raise UnknownNameError(
+                    f"unknown model {self.arch!r}; choose one of {sorted(MODELS)}, an installed "
+                    f"plug-in {sorted(installed_plugins())} or an import path module:Name")
+            resolve_builder(self.arch)  # fails here, in one line, if it does not import
         if self.size is not None and self.size not in SIZES:
             raise UnknownNameError(f"unknown size {self.size!r}; choose one of {list(SIZES)}")
         if self.size is None and None in (self.n_layer, self.d_model):
@@ -104,5 +109,9 @@ def build_model(config: ModelConfig, vocab_size: int) -> SequenceModel:
                               f"language's {vocab_size} tokens")
         vocab_size = config.vocab_size
     n_layer, d_model, n_head = config.dims()
+    if config.arch not in MODELS:
+        return build_plugin(config.arch, vocab_size=vocab_size, context=config.context,
+                            n_layer=n_layer, d_model=d_model, n_head=n_head,
+                            dropout=config.dropout)
     return MODELS[config.arch](vocab_size, config.context, n_layer, d_model, n_head,
                                config.dropout)
