@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "Figures and report.md of a sweep or transfer study."),
     "transfer": ("regscale.cli.transfer", "command",
                  "Measure transfer: effective data from a source to targets."),
+    "export": ("regscale.cli.export", "command",
+               "Write a language's sample as Parquet and nanoGPT .bin files."),
 }
 """Command name -> (module, attribute, one-line help shown by ``regscale --help``)."""
 
