@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import click
 
 from regscale.experiments.executors import EXECUTORS, ExecutorOptions
+from regscale.training.live_metrics import SINKS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,9 +30,12 @@ _OPTIONS = (
                  help="slurm: minutes per run."),
     click.option("--slurm-cluster", type=click.Choice(["slurm", "local"]),
                  help="slurm: force SLURM, or run the jobs as local processes (testing)."),
+    click.option("--log", "live", type=click.Choice(SINKS), multiple=True,
+                 help="Also write every evaluation live, e.g. tensorboard (event files in each "
+                 "run folder: tensorboard --logdir <out>)."),
 )
 NAMES = ("executor", "workers", "address", "cpus_per_run", "gpus_per_run", "max_retries",
-         "slurm_partition", "slurm_time", "slurm_cluster")
+         "slurm_partition", "slurm_time", "slurm_cluster", "live")
 
 
 def executor_options(func: F) -> F:
@@ -48,4 +52,5 @@ def executor_from(options: dict[str, Any]) -> tuple[str, ExecutorOptions]:
         workers=values["workers"], address=values["address"],
         cpus_per_run=values["cpus_per_run"], gpus_per_run=values["gpus_per_run"],
         max_retries=values["max_retries"], slurm_cluster=values["slurm_cluster"],
-        slurm_partition=values["slurm_partition"], slurm_time_min=values["slurm_time"])
+        slurm_partition=values["slurm_partition"], slurm_time_min=values["slurm_time"],
+        live=tuple(values["live"]))

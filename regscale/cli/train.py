@@ -17,6 +17,7 @@ from regscale.models.registry import MODELS, SIZES, ModelConfig
 from regscale.report.learning_curves import run_curves
 from regscale.store import RunFolder
 from regscale.threads import available_cores, use_threads
+from regscale.training.live_metrics import SINKS
 from regscale.training.loop import train
 from regscale.training.run_config import (
     DataConfig,
@@ -78,12 +79,15 @@ class RunDivergedError(RegscaleError):
 @click.option("--quiet", is_flag=True, help="No per-evaluation lines.")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
               help="Draw the run's learning curves (losses, exact floor, excess) to this PNG.")
+@click.option("--log", "live", type=click.Choice(SINKS), multiple=True,
+              help="Also write every evaluation live, e.g. tensorboard (event files in the run "
+              "folder: tensorboard --logdir <out>).")
 @click.option("--threads", type=click.IntRange(min=1),
               help="CPU threads (torch, BLAS); default: the cores this process may run on, "
               "shared among torchrun's local processes.")
 def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, ...], out: Path,
-            resume: bool, quiet: bool, png: Path | None, threads: int | None,
-            **options: Any) -> None:
+            resume: bool, quiet: bool, png: Path | None, live: tuple[str, ...],
+            threads: int | None, **options: Any) -> None:
     """Train one model on one language and compare it with the exact optimum.
 
     Every evaluation reports loss, the Bayes-optimal loss on the same tokens, excess loss,
@@ -113,7 +117,8 @@ def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, .
     folder = out / config.run_id()
     local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
     use_threads(threads or max(1, available_cores() // local_processes))
-    summary = train(config, folder, resume=resume, log=None if quiet else click.echo)
+    summary = train(config, folder, resume=resume, log=None if quiet else click.echo,
+                    live=live)
     if summary["status"] == "diverged":
         raise RunDivergedError(f"run {summary['run_id']} diverged: {summary['message']}")
     line = (f"{summary['status']}: run {summary['run_id']} in {folder}  "

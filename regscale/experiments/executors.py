@@ -62,6 +62,7 @@ class ExecutorOptions:
     slurm_partition: str | None = None  # SLURM partition
     slurm_time_min: int = 240  # SLURM time limit per run, minutes
     slurm_parallelism: int = 64  # SLURM array tasks running at once
+    live: tuple[str, ...] = ()  # live metric sinks of every run, e.g. ("tensorboard",)
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
@@ -78,11 +79,12 @@ class ExecutorOptions:
 Executor = Callable[[list[Job], Callable[[str], None], ExecutorOptions], None]
 
 
-def train_job(config: RunConfig, folder: str, threads: int) -> dict[str, Any]:
-    """What a worker runs: one run with ``threads`` threads, resuming from its checkpoint when it
-    has one."""
+def train_job(config: RunConfig, folder: str, threads: int, live: tuple[str, ...] = ()
+              ) -> dict[str, Any]:
+    """What a worker runs: one run with ``threads`` threads (and live metric sinks), resuming
+    from its checkpoint when it has one."""
     use_threads(threads)
-    return train(config, Path(folder), resume=True, progress=False)
+    return train(config, Path(folder), resume=True, progress=False, live=live)
 
 
 def _label(config: RunConfig) -> str:
@@ -109,14 +111,15 @@ def run_local(jobs: list[Job], log: Callable[[str], None], options: ExecutorOpti
             bar = tqdm(jobs, unit="run", dynamic_ncols=True, disable=None)
             for config, folder in bar:
                 bar.set_postfix_str(_label(config))
-                _report(train(config, folder, resume=True, progress=False), log)
+                _report(train(config, folder, resume=True, progress=False,
+                              live=options.live), log)
         return
     slots: Any = multiprocessing.get_context("spawn").Queue()
     for slot in range(workers):
         slots.put(str(slot % gpus) if gpus else "")
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_pin_device, initargs=(slots,)) as pool:
-        futures = [pool.submit(train_job, config, str(folder), threads)
+        futures = [pool.submit(train_job, config, str(folder), threads, options.live)
                    for config, folder in jobs]
         for future in tqdm(as_completed(futures), total=len(futures), unit="run", disable=None):
             _report(future.result(), log)
@@ -146,7 +149,7 @@ def run_ray(jobs: list[Job], log: Callable[[str], None], options: ExecutorOption
     try:
         task = ray.remote(max_retries=options.max_retries, retry_exceptions=False)(train_job)
         pending = {task.options(num_cpus=options.cpus_per_run, num_gpus=options.gpus_per_run)
-                   .remote(config, str(folder), options.threads_per_run): config
+                   .remote(config, str(folder), options.threads_per_run, options.live): config
                    for config, folder in jobs}
         failed = 0
         with tqdm(total=len(pending), unit="run", disable=None) as bar:
@@ -186,7 +189,8 @@ def run_slurm(jobs: list[Job], log: Callable[[str], None], options: ExecutorOpti
     for attempt in range(options.max_retries + 1):
         with executor.batch():
             submitted = [(executor.submit(train_job, config, str(folder),
-                                          options.threads_per_run), (config, folder))
+                                          options.threads_per_run, options.live),
+                          (config, folder))
                          for config, folder in todo]
         log(f"submitted {len(submitted)} jobs (attempt {attempt + 1}) to {executor.cluster}")
         todo = []

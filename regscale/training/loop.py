@@ -48,6 +48,7 @@ from regscale.training.distributed import (
     shutdown,
 )
 from regscale.training.evaluation import acceptance_rate, evaluate
+from regscale.training.live_metrics import MetricSink, open_sinks
 from regscale.training.run_config import RunConfig
 from regscale.training.schedule import learning_rate
 
@@ -115,8 +116,8 @@ def make_optimizer(model: SequenceModel, config: RunConfig, device: torch.device
 
 
 def train(config: RunConfig, folder_path: Path, *, resume: bool = True,
-          progress: bool | None = None, log: Callable[[str], None] | None = None
-          ) -> dict[str, Any]:
+          progress: bool | None = None, log: Callable[[str], None] | None = None,
+          live: tuple[str, ...] = ()) -> dict[str, Any]:
     """Train one run into ``folder_path`` and return its summary.
 
     Parameters
@@ -132,6 +133,9 @@ def train(config: RunConfig, folder_path: Path, *, resume: bool = True,
         Show a progress bar; None = only when stderr is a terminal.
     log
         Where evaluation lines go (default: nowhere).
+    live
+        Live metric sinks (:mod:`regscale.training.live_metrics`), e.g. ``("tensorboard",)``;
+        they do not change the run or its id.
     """
     folder = RunFolder(folder_path)
     if (summary := folder.read_summary()) is not None:
@@ -144,7 +148,14 @@ def train(config: RunConfig, folder_path: Path, *, resume: bool = True,
         config.system.device.startswith("cuda")
     info = init_distributed(use_cuda)
     try:
-        return _Trainer(config, folder, info, progress, log).run()
+        sinks = open_sinks(live, folder.path, f"{config.language.name} {config.model.arch} "
+                           f"{config.model.size} {config.data.tokens:.0e} tokens") \
+            if info.is_main else []
+        try:
+            return _Trainer(config, folder, info, progress, log, sinks).run()
+        finally:
+            for sink in sinks:
+                sink.close()
     finally:
         shutdown(info)
 
@@ -153,8 +164,9 @@ class _Trainer:
     """One run's state; ``run`` is the loop."""
 
     def __init__(self, config: RunConfig, folder: RunFolder, info: DistInfo,
-                 progress: bool | None, log: Callable[[str], None] | None) -> None:
-        self.config, self.folder, self.info = config, folder, info
+                 progress: bool | None, log: Callable[[str], None] | None,
+                 sinks: list[MetricSink]) -> None:
+        self.config, self.folder, self.info, self.sinks = config, folder, info, sinks
         self.run_id = config.run_id()
         self.log = log if log is not None else (lambda _: None)
         self.device = resolve_device(config.system.device, info)
@@ -323,6 +335,8 @@ class _Trainer:
             else:
                 self.evals_since_best += 1
             self.folder.append_metrics(row)
+            for sink in self.sinks:
+                sink.write(row)
             self._checkpoint()
             self.log(_format_row(row))
         # Only rank 0 evaluates; every rank must agree on a non-finite loss, or the others

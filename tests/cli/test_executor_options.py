@@ -37,4 +37,5 @@ def test_sweep_and_transfer_offer_the_same_executor_options() -> None:
         assert command is not None
         flags = {flag for p in command.params for flag in getattr(p, "opts", [])}
         assert {"--executor", "--workers", "--address", "--cpus-per-run", "--gpus-per-run",
-                "--max-retries", "--slurm-partition", "--slurm-time", "--slurm-cluster"} <= flags
+                "--max-retries", "--slurm-partition", "--slurm-time", "--slurm-cluster",
+                "--log"} <= flags
