@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "Figures and report.md of a sweep or transfer study."),
     "transfer": ("regscale.cli.transfer", "command",
                  "Measure transfer: effective data from a source to targets."),
+    "score": ("regscale.cli.score", "command",
+              "Score a Hugging Face causal LM against a language's exact optimum."),
     "export": ("regscale.cli.export", "command",
                "Write a language's sample as Parquet and nanoGPT .bin files."),
 }

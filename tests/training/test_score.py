@@ -1,0 +1,110 @@
+"""Scoring outside models against the exact optimum: a uniform model's loss is known exactly;
+a tiny GPT-2 built from a config and saved locally is loaded by ``regscale score --hf`` and its
+excess falls after a few steps of training."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from regscale.errors import ConfigError
+from regscale.sources.catalog import load_language_config
+from regscale.training.score import score
+from regscale.training.torch_dataset import LanguageStream
+
+LANGUAGE = "tomita3"
+
+
+def test_a_uniform_model_scores_exactly_log_v_and_never_below_the_floor() -> None:
+    """Logits of zeros over a model vocabulary of 7 (the 3 language tokens mapped to 4..6):
+    every token costs log 7 exactly; valid mass is at most 3/7."""
+    config = load_language_config(LANGUAGE)
+    result = score(lambda ids: torch.zeros(*ids.shape, 7), config, token_map=[4, 5, 6],
+                   window=16, rows=64, samples=16)
+    assert result["loss"] == pytest.approx(math.log(7), abs=1e-6)  # float32 logits
+    assert result["loss_se"] == pytest.approx(0.0, abs=1e-6)
+    assert result["excess_loss"] == pytest.approx(math.log(7) - result["optimal_loss"])
+    assert result["excess_loss"] > 0 and result["valid_mass"] <= 3 / 7 + 1e-9
+    assert len(result["excess_by_position"]) == 16
+    assert 0.0 <= result["acceptance"] <= 1.0
+
+
+def test_a_bad_token_map_is_refused() -> None:
+    with pytest.raises(ConfigError, match="3 distinct model ids"):
+        score(lambda ids: torch.zeros(*ids.shape, 3), load_language_config(LANGUAGE),
+              token_map=[0, 0, 1])
+
+
+def test_a_local_gpt2_scores_through_the_cli_and_learns(tmp_path: Path) -> None:
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed "
+                                       "(pip install '.[hf]')")
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(vocab_size=3, n_positions=32, n_embd=32, n_layer=1,
+                                     n_head=2)
+    model = transformers.GPT2LMHeadModel(config)
+    model.save_pretrained(tmp_path / "untrained")
+
+    def cli_score(folder: Path) -> dict[str, float]:
+        result = subprocess.run(
+            [sys.executable, "-m", "regscale", "score", "--language", LANGUAGE, "--hf",
+             str(folder), "--token-map", "identity", "--window", "16", "--rows", "64",
+             "--samples", "16", "--json"], capture_output=True, text=True, check=True)
+        scored: dict[str, float] = json.loads(result.stdout)
+        return scored
+
+    before = cli_score(tmp_path / "untrained")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    stream = iter(torch.utils.data.DataLoader(LanguageStream(LANGUAGE, window=16, block=32),
+                                              batch_size=32))
+    for _ in range(150):
+        batch = next(stream)
+        loss = model(input_ids=batch["input_ids"], labels=batch["input_ids"]).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.save_pretrained(tmp_path / "trained")
+    after = cli_score(tmp_path / "trained")
+    assert after["excess_loss"] < before["excess_loss"] - 3 * before["excess_se"]
+    assert after["loss"] >= after["optimal_loss"] - 3 * after["loss_se"]
+
+
+def test_the_cli_asks_for_an_explicit_mapping(tmp_path: Path) -> None:
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed "
+                                       "(pip install '.[hf]')")
+    transformers.GPT2LMHeadModel(transformers.GPT2Config(
+        vocab_size=3, n_positions=16, n_embd=8, n_layer=1, n_head=2)).save_pretrained(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "regscale", "score", "--language",
+                             LANGUAGE, "--hf", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 1 and "--token-map" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_text_mode_maps_through_the_tokenizer(tmp_path: Path) -> None:
+    """A character-level tokenizer saved beside the model: --text gives the same scores as the
+    explicit map it implies (newline -> 2, '0' -> 0, '1' -> 1)."""
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed "
+                                       "(pip install '.[hf]')")
+    tokenizers = pytest.importorskip("tokenizers")
+    torch.manual_seed(0)
+    transformers.GPT2LMHeadModel(transformers.GPT2Config(
+        vocab_size=3, n_positions=16, n_embd=8, n_layer=1, n_head=2)).save_pretrained(tmp_path)
+    vocab = {"0": 0, "1": 1, "\n": 2}
+    backend = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab, unk_token="\n"))
+    backend.pre_tokenizer = tokenizers.pre_tokenizers.Split("", "isolated")
+    transformers.PreTrainedTokenizerFast(tokenizer_object=backend).save_pretrained(tmp_path)
+
+    def run(*mapping: str) -> dict[str, float]:
+        out = subprocess.run([sys.executable, "-m", "regscale", "score", "--language", LANGUAGE,
+                              "--hf", str(tmp_path), *mapping, "--window", "8", "--rows",
+                              "16", "--samples", "4", "--json"],
+                             capture_output=True, text=True, check=True).stdout
+        scored: dict[str, float] = json.loads(out)
+        return scored
+
+    assert run("--text") == run("--token-map", "2,0,1")
