@@ -180,7 +180,8 @@ def exponent_vs_complexity(analysis: SweepAnalysis, path: Path) -> Path:
             ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     fig.suptitle("Do exponents change with complexity? Size (top) and compute (bottom) laws "
-                 "with verdict ok; lines: the complexity map's regressions")
+                 "with verdict ok\nlines: the complexity map's regressions (dotted grey: the "
+                 "slope's 95% interval includes 0)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -200,9 +201,15 @@ def _exponents(ax: plt.Axes, group: pd.DataFrame, regression: pd.DataFrame, axis
                     xytext=(3, 3), textcoords="offset points")
     fit = regression[(regression.arch == arch) & (regression.target == alpha)
                      & (regression.measure == measure)] if len(regression) else regression
-    if len(fit):
+    if len(fit):  # solid only where the slope's 95% interval excludes 0
         xs = np.linspace(group[column].min(), group[column].max(), 20)
-        ax.plot(xs, fit.intercept.iloc[0] + fit.slope.iloc[0] * xs, lw=1, color=color)
+        row = fit.iloc[0]
+        resolved = row.slope_low > 0 or row.slope_high < 0
+        ax.plot(xs, row.intercept + row.slope * xs, "-" if resolved else ":",
+                lw=1 if resolved else 0.8, color=color if resolved else "grey",
+                label=None if resolved else f"{arch}: slope not resolved (p {row.p_value:.2g})")
+        if not resolved:
+            ax.legend(fontsize=6, loc="best")
 
 
 def compute_optimal(analysis: SweepAnalysis, path: Path) -> Path:
