@@ -32,7 +32,7 @@ def test_train_prints_a_summary_and_fills_the_run_folder(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--model", "mamba"], "Invalid value for '--model'"),
+    [(["--model", "mamba"], "unknown model 'mamba'"),
      (["--size", "huge"], "Invalid value for '--size'"),
      (["--tokens", "lots"], "is not a number"),
      (["--tokens", "1e4", "--batch-size", "0"], "batch_size must be"),
