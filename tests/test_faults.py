@@ -58,7 +58,7 @@ TRAIN = ["train", "--language", "a_star_b", "--size", "micro", "--context", "16"
      ("invalid regex", ["gen", "--regex", "(a|b"], "position 0"),
      ("unknown name", ["gen", "--language", "klingon"], "unknown language"),
      ("unknown name", ["train", "--language", "a_star_b", "--model", "mamba"],
-      "Invalid value"),
+      "unknown model 'mamba'"),
      ("absurd size", ["train", "--language", "a_star_b", "--d-model", "-3"],
       "sizes must be positive"),
      ("absurd size", ["train", "--language", "a_star_b", "--d-model", "1000000"], "sane"),
