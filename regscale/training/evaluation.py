@@ -55,7 +55,7 @@ def evaluate(model: SequenceModel, eval_set: EvalSet, autocast: AbstractContextM
     n = eval_set.n_targets
     loss = total["nll"] / n
     rows = torch.stack(row_nll)  # float64[S, R]: mean loss of each row of each segment
-    metrics = {"loss": loss, "loss_se": _standard_error(rows.mean(0)),
+    metrics = {"loss": loss, "loss_se": standard_error(rows.mean(0)),
                "bits_per_token": loss / LN2, "accuracy": total["correct"] / n}
     if eval_set.char_start is not None:
         metrics.update(bits_per_byte=loss / LN2,
@@ -64,16 +64,21 @@ def evaluate(model: SequenceModel, eval_set: EvalSet, autocast: AbstractContextM
         optimal = eval_set.optimal_nll.mean().item()
         row_excess = (rows - eval_set.optimal_nll.mean(-1)).mean(0)
         metrics.update(optimal_loss=optimal, excess_loss=loss - optimal,
-                       excess_se=_standard_error(row_excess),
+                       excess_se=standard_error(row_excess),
                        excess_bits=(loss - optimal) / LN2, valid_mass=total["valid_mass"] / n)
     return metrics
 
 
-def _standard_error(row_means: torch.Tensor) -> float:
+def standard_error(row_means: torch.Tensor) -> float:
     """Standard error of the mean of independent rows (NaN for a single row)."""
     if row_means.numel() < 2:
         return math.nan
     return float(row_means.std(unbiased=True).item() / math.sqrt(row_means.numel()))
+
+
+def binomial_standard_error(fraction: float, n: int) -> float:
+    """Standard error of a fraction of ``n`` independent trials (NaN for none)."""
+    return math.sqrt(fraction * (1 - fraction) / n) if n else math.nan
 
 
 @torch.no_grad()

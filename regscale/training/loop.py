@@ -47,7 +47,7 @@ from regscale.training.distributed import (
     mean_over_ranks,
     shutdown,
 )
-from regscale.training.evaluation import acceptance_rate, evaluate
+from regscale.training.evaluation import acceptance_rate, binomial_standard_error, evaluate
 from regscale.training.live_metrics import MetricSink, open_sinks
 from regscale.training.run_config import RunConfig
 from regscale.training.schedule import learning_rate
@@ -366,7 +366,7 @@ class _Trainer:
             seed=self.config.eval.seed + int(self.best["step"]), device=self.device,
             autocast=self.autocast)
         self.best["acceptance"] = accepted
-        self.best["acceptance_se"] = math.sqrt(accepted * (1 - accepted) / n)
+        self.best["acceptance_se"] = binomial_standard_error(accepted, n)
 
     def _finish(self, status: str, message: str) -> dict[str, Any]:
         if self.info.is_main:

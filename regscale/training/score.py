@@ -33,15 +33,11 @@ from regscale.errors import ConfigError
 from regscale.sources.automaton import SEP
 from regscale.sources.language_config import LanguageConfig
 from regscale.training.data import training_data
+from regscale.training.evaluation import binomial_standard_error, standard_error
 from regscale.training.regular_data import RegularTrainingData
 
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
 """Token ids ``long[B, T]`` -> logits ``float[B, T, V]``."""
-
-
-def _standard_error(values: torch.Tensor) -> float:
-    return float(values.std(unbiased=True).item() / math.sqrt(values.numel())) \
-        if values.numel() > 1 else math.nan
 
 
 @torch.no_grad()
@@ -79,13 +75,13 @@ def score(model_fn: ModelFn, language: LanguageConfig, *, token_map: Sequence[in
     accepted, n = _acceptance(model_fn, data, mapping, window, samples, seed, device)
     return {
         "language": data.name, "windows": int(tokens.shape[0]), "window": window,
-        "loss": nll.mean().item(), "loss_se": _standard_error(nll.mean(1)),
+        "loss": nll.mean().item(), "loss_se": standard_error(nll.mean(1)),
         "optimal_loss": optimal.mean().item(),
-        "excess_loss": excess.mean().item(), "excess_se": _standard_error(excess.mean(1)),
+        "excess_loss": excess.mean().item(), "excess_se": standard_error(excess.mean(1)),
         "excess_bits": excess.mean().item() / math.log(2),
         "valid_mass": valid_mass.mean().item(),
         "acceptance": accepted / n if n else math.nan,
-        "acceptance_se": math.sqrt(accepted / n * (1 - accepted / n) / n) if n else math.nan,
+        "acceptance_se": binomial_standard_error(accepted / n, n) if n else math.nan,
         "samples": n,
         "excess_by_position": excess.mean(0).tolist(),
     }
