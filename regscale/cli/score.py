@@ -39,11 +39,9 @@ def load_hf(path: Path, device: str) -> tuple[ModelFn, Any]:
     return (lambda ids: model(input_ids=ids).logits), tokenizer
 
 
-def token_map_from(text: bool, token_map: str | None, tokenizer: Any, alphabet: tuple[str, ...],
+def token_map_from(token_map: str | None, tokenizer: Any, alphabet: tuple[str, ...],
                    sep: str) -> list[int]:
-    """The model's id for SEP and each symbol, from ``--token-map`` or ``--text``."""
-    if text == (token_map is not None):
-        raise ConfigError("give the vocabulary mapping: --token-map IDS (or identity) or --text")
+    """The model's id for SEP and each symbol, from ``--token-map`` or else ``--text``."""
     if token_map == "identity":
         return list(range(len(alphabet) + 1))
     if token_map is not None:
@@ -94,10 +92,10 @@ def command(hf_path: Path, token_map: str | None, text: bool, sep: str, window: 
     language = build_language(config)
     if language.natural:
         raise ConfigError(f"{config.name} is a natural language: it has no exact floor")
-    if text == (token_map is not None):
+    if text == (token_map is not None):  # before loading the model: a usage error is cheap
         raise ConfigError("give the vocabulary mapping: --token-map IDS (or identity) or --text")
     model_fn, tokenizer = load_hf(hf_path, device)
-    ids = token_map_from(text, token_map, tokenizer, language.dfa.alphabet, sep)
+    ids = token_map_from(token_map, tokenizer, language.dfa.alphabet, sep)
     result = score(model_fn, config, token_map=ids, window=window, rows=rows, samples=samples,
                    device=device)
     if as_json:
