@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
@@ -47,8 +47,9 @@ def installed_plugins() -> dict[str, str]:
     return {point.name: point.value for point in entry_points(group=ENTRY_POINT_GROUP)}
 
 
-def resolve_builder(arch: str) -> Builder:
-    """The builder an import path or plug-in name stands for.
+def resolve_builder(arch: str, builtins: Iterable[str] = ()) -> Builder:
+    """The builder an import path or plug-in name stands for; ``builtins`` are the names the
+    error lists beside the plug-ins.
 
     Raises
     ------
@@ -59,8 +60,9 @@ def resolve_builder(arch: str) -> Builder:
     """
     path = arch if is_import_path(arch) else installed_plugins().get(arch)
     if path is None:
-        raise UnknownNameError(f"unknown model {arch!r}: not a built-in, not module:Name, and "
-                               f"no installed plug-in in the {ENTRY_POINT_GROUP!r} group")
+        raise UnknownNameError(
+            f"unknown model {arch!r}; choose one of {sorted(builtins)}, an installed plug-in "
+            f"{sorted(installed_plugins())} or an import path module:Name")
     module_name, _, name = path.partition(":")
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.append(os.getcwd())  # as `python -m` would: modules beside the user resolve

@@ -14,7 +14,7 @@ from regscale.errors import ConfigError, UnknownNameError
 from regscale.models.base import SequenceModel
 from regscale.models.gpt import GPT, GPTConfig
 from regscale.models.lstm import LSTM, LSTMConfig
-from regscale.models.plugins import build_plugin, installed_plugins, is_import_path, resolve_builder
+from regscale.models.plugins import build_plugin, resolve_builder
 from regscale.models.transformer_xl import TransformerXL, TransformerXLConfig
 
 SIZES: dict[str, tuple[int, int, int]] = {
@@ -67,12 +67,8 @@ class ModelConfig:
     vocab_size: int | None = None  # None = the language's own; transfer pads to a shared one
 
     def __post_init__(self) -> None:
-        if self.arch not in MODELS:
-            if not is_import_path(self.arch) and self.arch not in installed_plugins():
-                raise UnknownNameError(
-                    f"unknown model {self.arch!r}; choose one of {sorted(MODELS)}, an installed "
-                    f"plug-in {sorted(installed_plugins())} or an import path module:Name")
-            resolve_builder(self.arch)  # fails here, in one line, if it does not import
+        if self.arch not in MODELS:  # a plug-in: fails here, in one line, if it does not import
+            resolve_builder(self.arch, builtins=MODELS)
         if self.size is not None and self.size not in SIZES:
             raise UnknownNameError(f"unknown size {self.size!r}; choose one of {list(SIZES)}")
         if self.size is None and None in (self.n_layer, self.d_model):
