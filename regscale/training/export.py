@@ -51,14 +51,13 @@ def export(config: LanguageConfig, out: Path, *, tokens: int, val_tokens: int, w
         raise ConfigError(f"tokens ({tokens}) and val tokens ({val_tokens}) must each hold at "
                           f"least one window of {window}")
     out.mkdir(parents=True, exist_ok=True)
-    streams = {split: LanguageStream(config, window=window, block=BLOCK, seed=seed, split=split)
-               for split in ("train", "val")}
-    data = streams["train"]._training_data()
+    stream = LanguageStream(config, window=window, block=BLOCK, seed=seed)
+    data = stream.data  # the language is built once, for both splits
     if data.vocab_size > np.iinfo(np.uint16).max:
         raise ConfigError(f"{data.vocab_size} tokens do not fit uint16 .bin files")
     written = []
     for split, count in (("train", tokens), ("val", val_tokens)):
-        written.append(_write_parquet(streams[split], out / f"{split}.parquet",
+        written.append(_write_parquet(stream, split, out / f"{split}.parquet",
                                       math.ceil(count / window)))
         flat = _continuous(data, split, count, seed)
         path = out / f"{split}.bin"
@@ -68,11 +67,11 @@ def export(config: LanguageConfig, out: Path, *, tokens: int, val_tokens: int, w
     return written
 
 
-def _write_parquet(stream: LanguageStream, path: Path, windows: int) -> Path:
+def _write_parquet(stream: LanguageStream, split: str, path: Path, windows: int) -> Path:
     columns: dict[str, list[np.ndarray]] = {"input_ids": [], "labels": [], "optimal_nll": []}
     drawn, index = 0, 0
     while drawn < windows:
-        block = stream.draw_block(index)
+        block = stream.draw_block(index, split)
         take = min(windows - drawn, stream.block)
         for key in columns:
             columns[key].append(block[key][:take].numpy())

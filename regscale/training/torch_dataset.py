@@ -78,16 +78,18 @@ class LanguageStream(IterableDataset[dict[str, torch.Tensor]]):
         self.seed, self.start = seed, start
         self._data: TrainingData | None = None
 
-    def _training_data(self) -> TrainingData:
-        if self._data is None:  # built in each worker, on first use
+    @property
+    def data(self) -> TrainingData:
+        """The language's training data, built in each worker on first use."""
+        if self._data is None:
             self._data = training_data(self.config, torch.device("cpu"))
         return self._data
 
-    def draw_block(self, index: int) -> dict[str, torch.Tensor]:
-        """Block ``index``: ``input_ids``, ``labels`` ``long[block, window]`` and
-        ``optimal_nll`` ``float64[block, window]``."""
-        data = self._training_data()
-        if data.natural and self.split == "val":
+    def draw_block(self, index: int, split: str | None = None) -> dict[str, torch.Tensor]:
+        """Block ``index`` of ``split`` (default: the stream's): ``input_ids``, ``labels``
+        ``long[block, window]`` and ``optimal_nll`` ``float64[block, window]``."""
+        data, split = self.data, split or self.split
+        if data.natural and split == "val":
             text = torch.as_tensor(np.asarray(data.eval_tokens), dtype=torch.long)
             span = len(text) - self.window
             if span < 1:
@@ -99,7 +101,7 @@ class LanguageStream(IterableDataset[dict[str, torch.Tensor]]):
         else:
             stream = data.train_stream(stateful=False, batch_size=self.block,
                                        window=self.window + 1,
-                                       seed=block_seed(self.seed, index, self.split),
+                                       seed=block_seed(self.seed, index, split),
                                        dataset_tokens=None)
             tokens = stream.next_batch().cpu()
         if data.natural:
