@@ -31,7 +31,7 @@ from regscale.analysis.collect import (
     fill_convergence,
     require_runs,
 )
-from regscale.experiments.lr_tuning import select_learning_rates
+from regscale.experiments.lr_tuning import grid_edges, select_learning_rates
 from regscale.fits.chinchilla import ChinchillaFit
 from regscale.fits.complexity_map import axis_points, complexity_regression, fit_language_laws
 from regscale.fits.verdict import OK
@@ -87,7 +87,8 @@ def collect_sweep(root: Path) -> tuple[StudyFolder, pd.DataFrame, pd.DataFrame]:
 
 
 def tuning_choices(results: pd.DataFrame) -> pd.DataFrame:
-    """The learning-rate tuning runs with the rate chosen for each (language, arch, size)."""
+    """The learning-rate tuning runs with the rate chosen for each (language, arch, size), and
+    whether the choice lies at the edge of its grid."""
     tune = results[results["tuning"]]
     if tune.empty:
         return pd.DataFrame()
@@ -95,7 +96,8 @@ def tuning_choices(results: pd.DataFrame) -> pd.DataFrame:
     keys = zip(tune["language"], tune["arch"], tune["size"], tune["lr"], strict=True)
     columns = ["language", "arch", "size", "lr", "tokens", "loss", "excess_bits", "status"]
     return tune[[c for c in columns if c in tune]].assign(
-        chosen=[chosen.get((lang, arch, size)) == lr for lang, arch, size, lr in keys])
+        chosen=[chosen.get((lang, arch, size)) == lr for lang, arch, size, lr in keys],
+        edge=grid_edges(tune, chosen))
 
 
 def analyse_sweep(root: Path) -> SweepAnalysis:

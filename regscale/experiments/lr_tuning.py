@@ -1,14 +1,16 @@
-"""Learning rate per size: a sweep may list peak learning rates (``lrs``); every (language,
-architecture, size) is first trained at each of them for ``tuning_tokens`` tokens, and the grid
-then uses the rate with the lowest best evaluation loss for that triple (a diverged tuning run
-counts as infinitely bad). The tuning runs are recorded in the study (role ``tune``) and their
-losses in ``fits/learning_rates.csv``, so the choice can be checked.
+"""Learning rate per size: a sweep may list peak learning rates (``lrs``, one grid or one per
+architecture); every (language, architecture, size) is first trained at each of them for
+``tuning_tokens`` tokens, and the grid then uses the rate with the lowest best evaluation loss for
+that triple (a diverged tuning run counts as infinitely bad). The tuning runs are recorded in the
+study (role ``tune``) and their losses in ``fits/learning_rates.csv``, so the choice can be
+checked; a choice at the lowest or highest rate of its grid is marked (``edge``), since the best
+rate may then lie outside the grid.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -25,14 +27,16 @@ def triple(run: RunConfig) -> Triple:
     return run.language.name, run.model.arch, size
 
 
-def tuning_runs(grid: list[RunConfig], lrs: Iterable[float], tokens: int) -> list[RunConfig]:
-    """One run per (language, architecture, size) of ``grid`` and learning rate, on fresh data
-    for ``tokens`` tokens, seeded like the grid's first run of that triple."""
+def tuning_runs(grid: list[RunConfig], lrs: Callable[[str], Iterable[float]],
+                tokens: int) -> list[RunConfig]:
+    """One run per (language, architecture, size) of ``grid`` and learning rate of that
+    architecture (``lrs(arch)``), on fresh data for ``tokens`` tokens, seeded like the grid's
+    first run of that triple."""
     first: dict[Triple, RunConfig] = {}
     for run in grid:
         first.setdefault(triple(run), run)
     return [override(run, {"optim.lr": lr, "data.tokens": tokens, "data.dataset_tokens": None})
-            for run in first.values() for lr in lrs]
+            for run in first.values() for lr in lrs(run.model.arch)]
 
 
 def select_learning_rates(table: pd.DataFrame) -> dict[Triple, float]:
@@ -52,6 +56,21 @@ def select_learning_rates(table: pd.DataFrame) -> dict[Triple, float]:
             raise ValueError(f"every tuning run of {key} diverged")
         chosen[(str(key[0]), str(key[1]), str(key[2]))] = float(best["lr"])
     return chosen
+
+
+def grid_edges(table: pd.DataFrame, chosen: dict[Triple, float]) -> list[str]:
+    """Per row of ``table`` (columns language, arch, size, lr): ``"lowest"`` or ``"highest"``
+    where the row is its triple's choice and that is the lowest or highest rate of a grid of at
+    least two, else ``""``."""
+    grids = table.groupby(["language", "arch", "size"])["lr"].agg(["min", "max", "nunique"])
+    edges = []
+    for language, arch, size, lr in zip(table["language"], table["arch"], table["size"],
+                                        table["lr"], strict=True):
+        low, high, count = grids.loc[(language, arch, size)]
+        is_choice = chosen.get((language, arch, size)) == lr
+        edges.append("" if not is_choice or count < 2 else
+                     "lowest" if lr == low else "highest" if lr == high else "")
+    return edges
 
 
 def apply_learning_rates(grid: list[RunConfig], chosen: dict[Triple, float]) -> list[RunConfig]:

@@ -17,6 +17,7 @@ from regscale.experiments.executors import ExecutorOptions
 from regscale.experiments.lr_tuning import (
     apply_learning_rates,
     select_learning_rates,
+    triple,
     tuning_runs,
     tuning_table,
 )
@@ -42,10 +43,10 @@ def run_sweep(sweep: SweepConfig, root: Path, *, executor: str = "local",
     tune: list[RunConfig] = []
     if sweep.lrs:
         assert sweep.tuning_tokens is not None  # checked by SweepConfig
-        tune = tuning_runs(runs, sweep.lrs, sweep.tuning_tokens)
+        tune = tuning_runs(runs, sweep.lrs_for, sweep.tuning_tokens)
         _record(study, sweep, tune, [])
-        log(f"tuning the learning rate: {len(sweep.lrs)} rates x "
-            f"{len(tune) // len(sweep.lrs)} (language, arch, size)")
+        triples = len({triple(run) for run in tune})
+        log(f"tuning the learning rate: {len(tune)} runs over {triples} (language, arch, size)")
         summaries = {s["run_id"]: s for s in run_configs(
             tune, study, executor=executor, options=options, log=log)}
         chosen = select_learning_rates(tuning_table(tune, summaries, {}))

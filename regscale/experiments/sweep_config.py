@@ -13,6 +13,7 @@ and named presets that replace some of them (``smoke`` for 2 CPU cores, ``gpu`` 
     seeds = [0]
     lrs = [1e-3, 3e-3, 1e-2]        # optional: tune the peak rate per (language, arch, size)
     tuning_tokens = 3e4             #   at this budget, then use the best in the grid
+    # or a grid per architecture:  lrs = {gpt = [1e-3, 3e-3, 1e-2], lstm = [1e-2, 3e-2, 1e-1]}
     context = 32                    # run fields: short keys or a [run] table
     [presets.smoke]
     sizes = ["nano", "micro", "tiny"]
@@ -44,8 +45,8 @@ class SweepConfig:
     tokens: tuple[int, ...] = (100_000,)  # token budgets
     dataset_tokens: tuple[int, ...] = ()  # finite dataset sizes; () = fresh data only
     seeds: tuple[int, ...] = (0,)  # model and data seeds
-    lrs: tuple[float, ...] = ()  # peak learning rates to tune per (language, arch, size);
-    #                              () = every run uses optim.lr
+    lrs: tuple[float, ...] | dict[str, tuple[float, ...]] = ()  # peak learning rates to tune
+    #   per (language, arch, size), one grid or one per architecture; () = every run uses optim.lr
     tuning_tokens: int | None = None  # budget of each tuning run (required with lrs)
     run: dict[str, Any] = field(default_factory=dict)  # run fields by dotted name
 
@@ -56,11 +57,28 @@ class SweepConfig:
         object.__setattr__(self, "tokens", tuple(int(t) for t in self.tokens))
         object.__setattr__(self, "dataset_tokens", tuple(int(d) for d in self.dataset_tokens))
         check_run_fields(self.run)
+        object.__setattr__(self, "lrs", self._rate_grids())
         if self.lrs and not (self.tuning_tokens and self.tuning_tokens > 0):
             raise ConfigError(f"sweep {self.name!r}: 'lrs' needs 'tuning_tokens', the budget "
                               "of each tuning run")
         if self.tuning_tokens is not None:
             object.__setattr__(self, "tuning_tokens", int(self.tuning_tokens))
+
+    def _rate_grids(self) -> tuple[float, ...] | dict[str, tuple[float, ...]]:
+        """``lrs`` as floats; a per-architecture table must name exactly the sweep's archs."""
+        if not isinstance(self.lrs, dict):
+            return tuple(float(lr) for lr in self.lrs)
+        if set(self.lrs) != set(self.archs):
+            raise ConfigError(f"sweep {self.name!r}: 'lrs' per architecture names "
+                              f"{sorted(self.lrs)}, the sweep's archs are {sorted(self.archs)}")
+        empty = sorted(arch for arch, grid in self.lrs.items() if not grid)
+        if empty:
+            raise ConfigError(f"sweep {self.name!r}: 'lrs' for {empty} is empty")
+        return {arch: tuple(float(lr) for lr in grid) for arch, grid in self.lrs.items()}
+
+    def lrs_for(self, arch: str) -> tuple[float, ...]:
+        """The peak learning rates tuned for ``arch`` (empty when the sweep does not tune)."""
+        return self.lrs.get(arch, ()) if isinstance(self.lrs, dict) else self.lrs
 
     def run_configs(self) -> list[RunConfig]:
         """Every run of the grid (languages resolved; bad names fail here, before any run)."""

@@ -111,6 +111,8 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
         "Each (language, arch, size) was trained at each peak learning rate for the tuning "
         "budget; the grid used the rate with the lowest best evaluation loss (`chosen`).",
         "",
+        _edge_note(analysis.tuning),
+        "",
         markdown_table(analysis.tuning) if len(analysis.tuning) else
         "_Not tuned: every run used the sweep's learning rate._",
         "",
@@ -144,3 +146,18 @@ def write_sweep_report(root: Path, analysis: SweepAnalysis) -> dict[str, Path]:
     figures = sweep_figures(analysis, study) if len(analysis.laws) else []
     report = study.write_report(report_text(study, analysis, figures))
     return {**{p.stem: p for p in figures}, "report": report}
+
+
+def _edge_note(tuning: pd.DataFrame) -> str:
+    """How many choices lie at the edge of their grid, where the best rate may lie beyond it."""
+    if tuning.empty or "edge" not in tuning:
+        return ""
+    chosen = tuning[tuning["chosen"]]
+    parts = []
+    for arch, group in chosen.groupby("arch", sort=True):
+        low, high = (int((group["edge"] == side).sum()) for side in ("lowest", "highest"))
+        parts.append(f"{arch}: {low} at the lowest rate, {high} at the highest, of {len(group)}")
+    edges = int((chosen["edge"] != "").sum())
+    verdict = ("**the best rate may lie outside the grid for these: widen it there.**"
+               if edges else "every choice is inside its grid.")
+    return f"Choices at an edge of the grid ({'; '.join(parts)}): {verdict}"
