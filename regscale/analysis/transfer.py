@@ -90,19 +90,27 @@ def effective_data_table(results: pd.DataFrame
 
 
 def transfer_fits(effective: pd.DataFrame, *, resamples: int = 1000) -> pd.DataFrame:
-    """``D_T = k D_F^alpha N^beta`` per target (rows of NaN where too few points transfer)."""
+    """``D_T = k D_F^alpha N^beta`` per target, censored rows as lower bounds (rows of NaN with a
+    ``note`` where too few points transfer). ``median_fraction_from_finetuning`` is the law's
+    ``D_F / D_E`` at the measured points (a median of the rows would treat the censored rows'
+    upper bounds as values); ``median_fraction_rows`` is that median of the rows, for reference."""
     rows = []
     for target, group in effective.groupby("target") if len(effective) else []:
+        censored = group["censored"]
         row: dict[str, Any] = {"target": target,
-                               "median_fraction_from_finetuning": float(
+                               "median_fraction_rows": float(
                                    group["fraction_from_finetuning"].median()),
                                "positive_transfer_points": int((group["D_T"] > 0).sum()),
                                "points": len(group)}
         try:
-            row.update(fit_transfer(group["D_F"], group["N"], group["D_T"],
-                                    resamples=resamples).as_dict())
+            fit = fit_transfer(group["D_F"], group["N"], group["D_T"], censored=censored,
+                               resamples=resamples)
         except ValueError as exc:
             row["note"] = str(exc)
+        else:
+            row.update(fit.as_dict())
+            row["median_fraction_from_finetuning"] = float(np.median(
+                fit.fraction_from_finetuning(group["D_F"], group["N"])))
         rows.append(row)
     return pd.DataFrame(rows)
 

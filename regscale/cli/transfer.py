@@ -24,7 +24,8 @@ def print_transfer(analysis: TransferAnalysis, files: dict[str, Path]) -> None:
         click.echo("")
         click.echo(markdown_table(analysis.fits, ("target", "k", "alpha", "alpha_low",
                                                   "alpha_high", "beta", "beta_low", "beta_high",
-                                                  "median_fraction_from_finetuning", "note")))
+                                                  "n_censored", "alpha_verdict",
+                                                  "beta_verdict", "note")))
     if len(analysis.similarity):
         click.echo("")
         click.echo(markdown_table(analysis.similarity))

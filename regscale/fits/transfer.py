@@ -4,9 +4,21 @@ For each model size N, the from-scratch loss curve ``L_scratch(D) = E + (D0 / D)
 the scratch runs' best losses. A model fine-tuned on D_F tokens that reaches loss ``L_ft`` is worth
 ``D_E`` tokens of target data, where ``L_scratch(D_E) = L_ft``; the data transferred is
 ``D_T = D_E - D_F``, and the fraction of effective data that came from fine-tuning is
-``D_F / D_E``. Across sizes and fine-tuning sets, ``D_T = k * D_F^alpha * N^beta`` is fitted by
-least squares on logs (points with ``D_T > 0`` and finite), with bootstrap percentile intervals.
-The paper's English text -> Python values are k = 1.9e4, alpha = 0.18, beta = 0.38.
+``D_F / D_E``.
+
+**Censoring.** The scratch curve is measured only up to the largest scratch budget ``D_max``. A
+fine-tuned run better than the curve reaches there (``L_ft < L_scratch(D_max)``, which includes a
+loss below the fitted floor) shows only that ``D_E >= D_max``: the row is ``censored`` and carries
+that bound (``D_T >= D_max - D_F``) instead of an extrapolated or infinite value. Dropping such
+runs, as reporting ``D_E = inf`` did, removes exactly the runs that transferred most and biases
+alpha and the median ``D_F / D_E``.
+
+Across sizes and fine-tuning sets, ``log D_T = log k + alpha log D_F + beta log N`` is fitted by
+maximum likelihood with the censored rows as lower bounds (:mod:`regscale.fits.censored`), with
+bootstrap percentile intervals and a verdict for alpha and beta (:mod:`regscale.fits.verdict`).
+Rows with ``D_T <= 0`` (no transfer, or a bound that says nothing) cannot enter a law in logs:
+they are counted, not fitted. The paper's English text -> Python values are k = 1.9e4,
+alpha = 0.18, beta = 0.38.
 """
 
 from __future__ import annotations
@@ -16,9 +28,15 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from regscale.fits.bootstrap import bootstrap, percentile_interval
+from regscale.fits.censored import fit_censored
 from regscale.fits.power_law import PowerLawFit, fit_power_law
+from regscale.fits.verdict import judge, residual_rms
+
+MIN_REFITS = 0.5
+"""Below this share of bootstrap resamples that can be fitted, a transfer fit has no interval."""
 
 
 def effective_data(curve: PowerLawFit, loss: float) -> float:
@@ -42,11 +60,12 @@ def fit_scratch_curves(scratch: pd.DataFrame) -> dict[int, PowerLawFit]:
 
 def transfer_table(scratch: pd.DataFrame, finetuned: pd.DataFrame,
                    curves: dict[int, PowerLawFit] | None = None) -> pd.DataFrame:
-    """Per fine-tuned run: ``D_E``, ``D_T``, ``D_F / D_E`` and whether ``D_E`` is extrapolated.
+    """Per fine-tuned run: ``D_E``, ``D_T``, ``D_F / D_E`` and whether they are censored.
 
     ``scratch`` and ``finetuned`` have columns ``N``, ``D`` and ``loss``; ``finetuned``'s ``D`` is
     D_F. ``curves`` are the scratch fits per N (fitted here when not given). Sizes without a
-    scratch curve are left out.
+    scratch curve are left out. In a ``censored`` row ``D_E`` and ``D_T`` are lower bounds and
+    ``D_F / D_E`` an upper bound (module docstring).
     """
     curves = fit_scratch_curves(scratch) if curves is None else curves
     rows = []
@@ -54,15 +73,19 @@ def transfer_table(scratch: pd.DataFrame, finetuned: pd.DataFrame,
         curve = curves.get(int(row.N))
         if curve is None:
             continue
-        d_e = effective_data(curve, float(row.loss))
-        measured = scratch[(scratch["N"] == row.N) & (scratch["D"] == row.D)]["loss"]
+        same_size = scratch[scratch["N"] == row.N]
+        d_max = float(same_size["D"].max())
+        reach = float(curve.predict(np.array([d_max]))[0])
+        censored = bool(float(row.loss) < reach)
+        d_e = d_max if censored else effective_data(curve, float(row.loss))
+        measured = same_size[same_size["D"] == row.D]["loss"]
         rows.append({
             "N": int(row.N), "D_F": float(row.D), "loss_finetuned": float(row.loss),
             "loss_scratch": float(measured.iloc[0]) if len(measured) else math.nan,
             "loss_scratch_fit": float(curve.predict(np.array([row.D]))[0]),
             "D_E": d_e, "D_T": d_e - float(row.D),
             "fraction_from_finetuning": float(row.D) / d_e if d_e > 0 else math.nan,
-            "extrapolated": bool(d_e > scratch[scratch["N"] == row.N]["D"].max()),
+            "censored": censored, "scratch_reach": reach, "D_max": d_max,
             "curve_E": curve.E, "curve_alpha": curve.alpha,
         })
     return pd.DataFrame(rows)
@@ -70,7 +93,8 @@ def transfer_table(scratch: pd.DataFrame, finetuned: pd.DataFrame,
 
 @dataclass(frozen=True)
 class TransferFit:
-    """``D_T = k * D_F^alpha * N^beta`` with 95% bootstrap intervals (nan where undetermined)."""
+    """``D_T = k * D_F^alpha * N^beta`` with 95% bootstrap intervals (nan where undetermined) and
+    a verdict on each exponent."""
 
     k: float
     alpha: float
@@ -81,51 +105,82 @@ class TransferFit:
     alpha_high: float
     beta_low: float
     beta_high: float
-    n_points: int  # points with a positive, finite D_T
+    n_points: int  # points the fit used: measured D_T > 0 and censored bounds > 0
+    n_censored: int  # of those, lower bounds
+    n_left_out: int  # D_T <= 0 or not finite: no transfer, or a bound that says nothing
     n_sizes: int  # distinct N among them; beta needs 2
+    sigma: float  # residual scale of log D_T
+    residual_rms: float  # root mean square log residual of the measured points
+    alpha_verdict: str
+    beta_verdict: str
 
     def predict(self, d_f: np.ndarray, n: np.ndarray) -> np.ndarray:
         """D_T at fine-tuning data ``d_f`` and size ``n``."""
         beta = 0.0 if math.isnan(self.beta) else self.beta
         return np.asarray(self.k * np.power(d_f, self.alpha) * np.power(n, beta))
 
-    def as_dict(self) -> dict[str, float | int]:
+    def fraction_from_finetuning(self, d_f: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """``D_F / D_E`` the law gives at ``d_f`` and ``n``."""
+        d_f = np.asarray(d_f, dtype=float)
+        return np.asarray(d_f / (d_f + self.predict(d_f, np.asarray(n, dtype=float))))
+
+    def as_dict(self) -> dict[str, float | int | str]:
         """Field -> value."""
         return asdict(self)
 
 
-def _least_squares(log_df: np.ndarray, log_n: np.ndarray, log_dt: np.ndarray,
-                   weights: np.ndarray, with_n: bool) -> np.ndarray:
-    columns = [np.ones_like(log_df), log_df] + ([log_n] if with_n else [])
-    design = np.stack(columns, axis=1) * np.sqrt(weights)[:, None]
-    theta, *_ = np.linalg.lstsq(design, log_dt * np.sqrt(weights), rcond=None)
-    return np.asarray(theta)
-
-
-def fit_transfer(d_f: np.ndarray, n: np.ndarray, d_t: np.ndarray, *, resamples: int = 1000,
+def fit_transfer(d_f: ArrayLike, n: ArrayLike, d_t: ArrayLike, *,
+                 censored: ArrayLike | None = None, resamples: int = 1000,
                  seed: int = 0) -> TransferFit:
-    """Fit ``log D_T = log k + alpha log D_F + beta log N`` and bootstrap it.
+    """Fit ``log D_T = log k + alpha log D_F + beta log N``, with ``censored`` rows of ``d_t``
+    as lower bounds, and bootstrap it.
 
     Raises
     ------
     ValueError
-        Fewer than 3 usable points, or fewer than 2 distinct D_F.
+        Fewer than 3 usable points, fewer than 2 distinct D_F, or fewer measured points than
+        coefficients.
     """
     d_f, n, d_t = (np.asarray(a, dtype=float) for a in (d_f, n, d_t))
+    bound = np.zeros(len(d_t), bool) if censored is None else np.asarray(censored, dtype=bool)
     keep = np.isfinite(d_t) & (d_t > 0)
     log_df, log_n, log_dt = np.log(d_f[keep]), np.log(n[keep]), np.log(d_t[keep])
+    bound = bound[keep]
     if keep.sum() < 3 or len(np.unique(log_df)) < 2:
         raise ValueError(f"the transfer fit needs 3 points with D_T > 0 over 2 D_F values, got "
                          f"{int(keep.sum())}")
     with_n = len(np.unique(log_n)) >= 2
-    full = _least_squares(log_df, log_n, log_dt, np.ones_like(log_df), with_n)
-    thetas = np.array(bootstrap(lambda w: _least_squares(log_df, log_n, log_dt, w, with_n),
-                                len(log_df), resamples=resamples, seed=seed))
-    beta = float(full[2]) if with_n else math.nan
+    design = np.stack([np.ones_like(log_df), log_df] + ([log_n] if with_n else []), axis=1)
+    full = fit_censored(design, log_dt, bound)
+
+    def refit(weights: np.ndarray) -> np.ndarray:
+        try:
+            return fit_censored(design, log_dt, bound, weights).theta
+        except ValueError:  # a resample with too few measured points
+            return np.full(design.shape[1], np.nan)
+
+    thetas = np.array(bootstrap(refit, len(log_dt), resamples=resamples, seed=seed))
+    thetas = thetas[np.isfinite(thetas).all(axis=1)]
+    if len(thetas) < MIN_REFITS * resamples:  # most resamples cannot be fitted: no interval
+        thetas = np.full((2, design.shape[1]), np.nan)
     k_lo, k_hi = percentile_interval(np.exp(thetas[:, 0]))
     a_lo, a_hi = percentile_interval(thetas[:, 1])
     b_lo, b_hi = percentile_interval(thetas[:, 2]) if with_n else (math.nan, math.nan)
-    return TransferFit(k=float(np.exp(full[0])), alpha=float(full[1]), beta=beta,
+    beta = float(full.theta[2]) if with_n else math.nan
+    measured = ~bound
+    rms = residual_rms(log_dt[measured], (design @ full.theta)[measured])
+    # sigma at a bound matters only where the measured points fit exactly (as many as
+    # coefficients); with more, it says they lie on the line, which leaves theta determined
+    at_bound = ["sigma"] if full.sigma_at_bound and measured.sum() <= design.shape[1] else []
+    alpha_quality = judge(x=d_f[keep], exponent=float(full.theta[1]), low=a_lo, high=a_hi,
+                          residual_rms=rms, at_bound=at_bound, direction="rises")
+    beta_quality = (judge(x=n[keep], exponent=beta, low=b_lo, high=b_hi, residual_rms=rms,
+                          at_bound=at_bound, direction="either") if with_n else
+                    judge(x=n[keep], exponent=math.nan, low=math.nan, high=math.nan,
+                          failed="one model size"))
+    return TransferFit(k=float(np.exp(full.theta[0])), alpha=float(full.theta[1]), beta=beta,
                        k_low=k_lo, k_high=k_hi, alpha_low=a_lo, alpha_high=a_hi,
                        beta_low=b_lo, beta_high=b_hi, n_points=int(keep.sum()),
-                       n_sizes=len(np.unique(log_n)))
+                       n_censored=int(bound.sum()), n_left_out=int((~keep).sum()),
+                       n_sizes=len(np.unique(log_n)), sigma=full.sigma, residual_rms=rms,
+                       alpha_verdict=alpha_quality.verdict, beta_verdict=beta_quality.verdict)

@@ -64,8 +64,13 @@ def decades(x: np.ndarray) -> float:
 
 def judge(*, x: np.ndarray, exponent: float, low: float, high: float,
           residual_rms: float = math.nan, at_bound: Sequence[str] = (),
-          failed: str | None = None) -> FitQuality:
+          failed: str | None = None, direction: str = "falls") -> FitQuality:
     """The verdict on one fitted exponent (module docstring for the rules).
+
+    ``direction`` is ``"falls"`` for a loss law ``(x0/x)^alpha`` (the exponent must be
+    positive), ``"rises"`` for a growth law ``k x^alpha`` (positive as well, worded as growth) or
+    ``"either"`` where the sign is itself the finding (a negative exponent is then no fault; the
+    interval must still exclude 0 and the curve must change by :data:`MIN_FALL`).
 
     Parameters
     ----------
@@ -103,10 +108,13 @@ def judge(*, x: np.ndarray, exponent: float, low: float, high: float,
         reasons.append("no interval")
     elif low <= 0 <= high:
         reasons.append("interval includes 0")
-    if exponent <= 0:
+    size = abs(exponent) if direction == "either" else exponent
+    if size <= 0:
         reasons.append("exponent <= 0")
-    elif 10 ** (span * exponent) < 1 + MIN_FALL:
-        reasons.append(f"flat: falls {100 * (1 - 10 ** (-span * exponent)):.2g}% over x")
+    elif 10 ** (span * size) < 1 + MIN_FALL:
+        change = {"falls": 1 - 10 ** (-span * size)}.get(direction, 10 ** (span * size) - 1)
+        verb = "falls" if direction == "falls" else "rises" if direction == "rises" else "changes"
+        reasons.append(f"flat: {verb} {100 * change:.2g}% over x")
     if math.isfinite(residual_rms) and residual_rms > MAX_RESIDUAL_RMS:
         reasons.append(f"scatter {residual_rms:.2g}")
     if at_bound:

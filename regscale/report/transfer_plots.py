@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 from regscale.analysis.transfer import TransferAnalysis
 from regscale.report.learning_curves import study_curves
@@ -55,11 +56,16 @@ def loss_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
         if len(effective):
             for row in effective[effective.target == target].itertuples():
                 if row.D_T > 0 and np.isfinite(row.D_E):
+                    bound = bool(getattr(row, "censored", False))
                     ax.annotate("", xy=(row.D_E, row.loss_finetuned),
                                 xytext=(row.D_F, row.loss_finetuned),
-                                arrowprops={"arrowstyle": "->", "color": "grey", "lw": 0.8})
+                                arrowprops={"arrowstyle": "->", "color": "grey", "lw": 0.8,
+                                            "ls": ":" if bound else "-"})
+                    if bound:  # D_E is only known to lie beyond the largest scratch D
+                        ax.plot(row.D_E, row.loss_finetuned, ">", color="grey", ms=5)
         ax.set(xscale="log", xlabel="fine-tuning tokens D_F", ylabel="eval loss (nats/token)",
-               title=f"target {target}: scratch o --, fine-tuned s; arrows = D_T")
+               title=f"target {target}: scratch o --, fine-tuned s; arrows = D_T "
+                     "(dotted >: at least)")
         ax.legend(fontsize=7)
     return _save(fig, path)
 
@@ -74,11 +80,18 @@ def fraction_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
         for n, group in effective[effective.target == target].groupby("N") if len(
                 effective) else []:
             group = group.sort_values("D_F")
-            ax.plot(group.D_F, group.fraction_from_finetuning, "o-", color=colors[int(n)],
+            ax.plot(group.D_F, group.fraction_from_finetuning, "-", color=colors[int(n)],
                     label=f"N={n:,}")
+            bound = group["censored"].astype(bool) if "censored" in group else (
+                pd.Series(False, index=group.index))
+            ax.plot(group.D_F[~bound], group.fraction_from_finetuning[~bound], "o",
+                    color=colors[int(n)])
+            ax.plot(group.D_F[bound], group.fraction_from_finetuning[bound], "v",
+                    color=colors[int(n)], mfc="none")  # censored: an upper bound
         ax.axhline(1.0, color="grey", lw=0.8, ls=":")
         ax.set(xscale="log", xlabel="fine-tuning tokens D_F", ylabel="D_F / D_E",
-               title=f"target {target}: share of effective data from fine-tuning")
+               title=f"target {target}: share of effective data from fine-tuning "
+                     "(v: at most, censored)")
         ax.legend(fontsize=7)
     return _save(fig, path)
 

@@ -11,10 +11,10 @@ from regscale.report.transfer_plots import transfer_figures
 from regscale.store import StudyFolder
 
 FIT_COLUMNS = ("target", "k", "k_low", "k_high", "alpha", "alpha_low", "alpha_high", "beta",
-               "beta_low", "beta_high", "n_points", "n_sizes", "median_fraction_from_finetuning",
-               "note")
+               "beta_low", "beta_high", "n_points", "n_censored", "n_left_out", "n_sizes",
+               "median_fraction_from_finetuning", "alpha_verdict", "beta_verdict", "note")
 EFFECTIVE_COLUMNS = ("target", "N", "D_F", "loss_scratch", "loss_finetuned", "D_E", "D_T",
-                     "fraction_from_finetuning", "extrapolated")
+                     "fraction_from_finetuning", "censored")
 
 
 def report_text(study: StudyFolder, analysis: TransferAnalysis, figures: list[Path]) -> str:
@@ -33,7 +33,13 @@ def report_text(study: StudyFolder, analysis: TransferAnalysis, figures: list[Pa
         "New Testament chapters; pre-training used the source's Old Testament). For each N the "
         "from-scratch curve `L(D) = E + (D0/D)^a` gives the effective data `D_E` of a "
         "fine-tuned run; `D_T = D_E - D_F` is the data transferred (Hernandez et al. 2021). "
-        "`D_E` beyond the largest scratch D is an extrapolation.",
+        "A fine-tuned run better than the scratch curve reaches at its largest D is "
+        "`censored`: it shows only that `D_E` is at least that D, and enters the fit of "
+        "`D_T = k D_F^alpha N^beta` as a lower bound (maximum likelihood), never as an "
+        "extrapolated or infinite value; rows with `D_T <= 0` are counted (`n_left_out`), "
+        "not fitted. Each exponent carries a verdict (`ok` needs 3 points over 1.5 decades, "
+        "a 95% interval excluding 0, a change of 25% over the range and log scatter at most "
+        "0.25).",
         "",
         "## Which target is helped most",
         "",

@@ -85,3 +85,17 @@ def test_judge_rules() -> None:
     assert judge(x=x, exponent=math.nan, low=0, high=1, failed="no fit").verdict == \
         "failed: no fit"
     assert decades(np.array([10.0, 1000.0])) == pytest.approx(2.0)
+
+
+def test_judge_directions() -> None:
+    """A growth law is worded as growth; with ``either`` a negative exponent is no fault."""
+    x = np.logspace(3, 6, 5)
+    assert "flat: rises 1.4% over x" in judge(x=x, exponent=0.002, low=0.001, high=0.003,
+                                              direction="rises").verdict
+    assert "exponent <= 0" in judge(x=x, exponent=-0.2, low=-0.3, high=-0.1,
+                                    direction="rises").verdict
+    assert judge(x=x, exponent=-0.2, low=-0.3, high=-0.1, direction="either").verdict == OK
+    assert "flat: changes" in judge(x=x, exponent=-0.002, low=-0.003, high=-0.001,
+                                    direction="either").verdict
+    assert "interval includes 0" in judge(x=x, exponent=-0.2, low=-0.5, high=0.1,
+                                          direction="either").verdict
