@@ -79,8 +79,9 @@ def effective_data_table(results: pd.DataFrame
     tables, curves = [], {}
     for target, group in results[results.role != "pretrain"].groupby("target"):
         ok = group[group.status != "diverged"]
-        scratch = ok[ok.role == "scratch"].rename(columns={"D_F": "D"})[["N", "D", "loss"]]
-        tuned = ok[ok.role == "finetune"].rename(columns={"D_F": "D"})[["N", "D", "loss"]]
+        columns = ["N", "D", "loss"] + (["seed"] if "seed" in ok else [])
+        scratch = ok[ok.role == "scratch"].rename(columns={"D_F": "D"})[columns]
+        tuned = ok[ok.role == "finetune"].rename(columns={"D_F": "D"})[columns]
         per_n = fit_scratch_curves(scratch)
         curves.update({(str(target), n): curve for n, curve in per_n.items()})
         table = transfer_table(scratch, tuned, per_n)
@@ -104,7 +105,7 @@ def transfer_fits(effective: pd.DataFrame, *, resamples: int = 1000) -> pd.DataF
                                "points": len(group)}
         try:
             fit = fit_transfer(group["D_F"], group["N"], group["D_T"], censored=censored,
-                               resamples=resamples)
+                               resamples=resamples, seeds=group["seed"])
         except ValueError as exc:
             row["note"] = str(exc)
         else:
@@ -116,7 +117,8 @@ def transfer_fits(effective: pd.DataFrame, *, resamples: int = 1000) -> pd.DataF
 
 
 def compute_to_reach(results: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
-    """Fine-tuning FLOPs to reach the from-scratch run's best loss, at the largest D_F.
+    """Fine-tuning FLOPs to reach the from-scratch run's best loss, at the largest D_F (first
+    seed).
 
     ``pretrain_flops`` is the one-off pre-training cost of that size, shared by all targets.
     """
@@ -124,7 +126,10 @@ def compute_to_reach(results: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFram
     pretrain = results[results.role == "pretrain"].set_index("size")
     targets = results[results.role != "pretrain"]
     for (target, size), group in targets.groupby(["target", "size"]):
-        largest = group[group.D_F == group.D_F.max()]
+        if "seed" in group:  # one seed: the first
+            group = group[group.seed == group.seed.min()]
+        d_f = group[group.role == "finetune"].D_F.max()
+        largest = group[group.D_F == d_f]
         scratch, tuned = (largest[largest.role == r] for r in ("scratch", "finetune"))
         if scratch.empty or tuned.empty:
             continue
@@ -158,14 +163,15 @@ def regular_similarity(source: str, targets: list[str]) -> pd.DataFrame:
 
 
 def loss_improvement_bits(results: pd.DataFrame) -> pd.DataFrame:
-    """Per target and size: scratch minus fine-tuned loss (bits/token) at each D_F."""
+    """Per target and size: scratch minus fine-tuned loss (bits/token) at each D_F (means over
+    seeds; D_F without a scratch run of the same D are left out)."""
     targets = results[results.role != "pretrain"]
     wide = targets.pivot_table(index=["target", "size", "N", "D_F"], columns="role",
                                values="loss").reset_index()
     if not {"scratch", "finetune"} <= set(wide.columns):
         return pd.DataFrame()
     wide["improvement_bits"] = (wide["scratch"] - wide["finetune"]) / LN2
-    return wide.sort_values(["target", "N", "D_F"])
+    return wide.dropna(subset=["improvement_bits"]).sort_values(["target", "N", "D_F"])
 
 
 def ratio_summary(effective: pd.DataFrame) -> pd.DataFrame:

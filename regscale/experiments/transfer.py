@@ -30,17 +30,18 @@ class PlannedRun:
     role: str  # pretrain | scratch | finetune
     target: str | None  # target language (None for pre-training)
     size: str  # size preset
-    d_f: int | None  # fine-tuning dataset size (None for pre-training)
+    d_f: int | None  # dataset size: D_F, or D of a scratch run (None for pre-training)
     config: RunConfig
 
     def record(self) -> dict[str, Any]:
-        """The run's entry in the study record."""
+        """The run's entry in the study record (its seed is the run's own ``seed``)."""
         return {"run_id": self.config.run_id(), "role": self.role, "target": self.target,
                 "size": self.size, "D_F": self.d_f}
 
 
 def plan_transfer(study: TransferConfig) -> list[PlannedRun]:
-    """Every run of the study: pre-training first, then per target, size and D_F."""
+    """Every run of the study: pre-training first, then per target, size and seed the scratch
+    runs (one per scratch D) and the fine-tuned runs (one per D_F)."""
     vocab = study.vocab_size()
     plan = []
     pretrained = {}
@@ -50,10 +51,14 @@ def plan_transfer(study: TransferConfig) -> list[PlannedRun]:
         plan.append(PlannedRun("pretrain", None, size, None, config))
     for target in study.targets:
         for size in study.sizes:
-            for d_f in study.finetune_tokens:
-                scratch, tuned = study.target_runs(target, size, d_f, vocab, pretrained[size])
-                plan.append(PlannedRun("scratch", target, size, d_f, scratch))
-                plan.append(PlannedRun("finetune", target, size, d_f, tuned))
+            for seed in study.seeds:
+                plan += [PlannedRun("scratch", target, size, d,
+                                    study.scratch_run(target, size, d, vocab, seed))
+                         for d in study.scratch_tokens]
+                plan += [PlannedRun("finetune", target, size, d_f,
+                                    study.finetune_run(target, size, d_f, vocab,
+                                                       pretrained[size], seed))
+                         for d_f in study.finetune_tokens]
     return plan
 
 
@@ -63,9 +68,10 @@ def run_transfer(study: TransferConfig, root: Path, *, executor: str = "local",
     """Run every unfinished run of the study under ``root``; returns all summaries."""
     for target in study.targets:  # fail fast: bad names, missing corpora, too little text
         available = study.built[f"target:{target}"].finite_tokens
-        if available is not None and available < study.finetune_tokens[-1]:
+        largest = max(study.finetune_tokens[-1], study.scratch_tokens[-1])
+        if available is not None and available < largest:
             raise ConfigError(f"target {target!r} has {available:,} fine-tuning tokens, fewer "
-                              f"than D_F = {study.finetune_tokens[-1]:,}")
+                              f"than the largest dataset of the study, {largest:,}")
     plan = plan_transfer(study)
     folder = StudyFolder(root)
     folder.write_record(StudyRecord(kind="transfer", config=dataclasses.asdict(study),

@@ -10,6 +10,8 @@ for a GPU)::
     sizes = ["micro", "tiny", "mini"]
     pretrain_tokens = 1e6
     finetune_tokens = [1e3, 1e4, 1e5, 1e6]    # D_F, log-spaced
+    scratch_tokens = [1e3, 1e4, 1e5, 1e6, 3e6] # D of the from-scratch runs; default: D_F
+    seeds = [0, 1, 2]                          # scratch and fine-tuned runs per seed
     context = 64                               # run fields: short keys or a [run] table
 
 Any language works on either side: catalog names (natural or regular), ``regex:...``,
@@ -51,11 +53,15 @@ class TransferConfig:
     sizes: tuple[str, ...] = ("micro", "tiny")  # the model ladder
     pretrain_tokens: int = 1_000_000  # tokens of source pre-training (fresh, not repeated)
     finetune_tokens: tuple[int, ...] = (1_000, 10_000, 100_000)  # D_F values, log-spaced
+    scratch_tokens: tuple[int, ...] = ()  # D of the from-scratch runs; () = finetune_tokens.
+    #   A fine-tuned run is worth D_E tokens measured on the scratch curve, so that curve must
+    #   reach past D_F where transfer is large: beyond its largest D, D_E is only a lower bound
     max_tokens: int = 300_000  # cap on tokens processed by one fine-tuning or scratch run
     finetune_lr: float | None = None  # peak learning rate of fine-tuning; None = the runs'
     #                                    optim.lr, so scratch and fine-tuned runs differ only in
     #                                    their start
-    seed: int = 0  # model and data seed
+    seeds: tuple[int, ...] = (0,)  # scratch and fine-tuned runs per seed (model and data);
+    #                                pre-training uses the first
     run: dict[str, Any] = field(default_factory=dict)  # run fields by dotted name
 
     def __post_init__(self) -> None:
@@ -63,14 +69,22 @@ class TransferConfig:
         object.__setattr__(self, "max_tokens", int(self.max_tokens))
         object.__setattr__(self, "finetune_tokens",
                            tuple(sorted(int(d) for d in self.finetune_tokens)))
+        object.__setattr__(self, "scratch_tokens",
+                           tuple(sorted(int(d) for d in self.scratch_tokens))
+                           or self.finetune_tokens)
+        object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
         check_run_fields(self.run)
-        if not self.targets or not self.sizes or len(self.finetune_tokens) < 3:
+        if not self.targets or not self.sizes or len(self.finetune_tokens) < 3 or len(
+                self.scratch_tokens) < 3:
             raise ConfigError(f"transfer {self.name!r} needs targets, sizes and at least 3 "
-                              "fine-tuning dataset sizes")
+                              "fine-tuning and 3 from-scratch dataset sizes")
+        if not self.seeds or len(set(self.seeds)) < len(self.seeds):
+            raise ConfigError(f"transfer {self.name!r}: seeds must be distinct and not empty")
         context = self.base(self.source_language()).model.context
-        if self.finetune_tokens[0] <= context:
-            raise ConfigError(f"fine-tuning sets must be longer than the context "
-                              f"({context}), got {self.finetune_tokens[0]}")
+        if min(self.finetune_tokens[0], self.scratch_tokens[0]) <= context:
+            raise ConfigError(f"fine-tuning and scratch sets must be longer than the context "
+                              f"({context}), got "
+                              f"{min(self.finetune_tokens[0], self.scratch_tokens[0])}")
 
     def base(self, language: LanguageConfig) -> RunConfig:
         """The study's base run on ``language``: defaults, then the study's run fields."""
@@ -102,12 +116,12 @@ class TransferConfig:
         return max(language.vocab_size for language in self.built.values())
 
     def _run(self, language: LanguageConfig, size: str, vocab: int, *, tokens: int,
-             dataset_tokens: int | None, init_from: str | None,
+             dataset_tokens: int | None, init_from: str | None, seed: int,
              lr: float | None = None) -> RunConfig:
         changes: dict[str, Any] = {
             "model.arch": self.arch, "model.size": size, "model.vocab_size": vocab,
             "data.tokens": tokens, "data.dataset_tokens": dataset_tokens,
-            "data.seed": self.seed, "system.seed": self.seed, "init_from": init_from}
+            "data.seed": seed, "system.seed": seed, "init_from": init_from}
         if lr is not None:
             changes["optim.lr"] = lr
         return override(self.base(language), changes)
@@ -115,17 +129,19 @@ class TransferConfig:
     def pretrain_run(self, size: str, vocab: int) -> RunConfig:
         """Pre-training of one size on fresh source data."""
         return self._run(self.source_language(), size, vocab, tokens=self.pretrain_tokens,
-                         dataset_tokens=None, init_from=None)
+                         dataset_tokens=None, init_from=None, seed=self.seeds[0])
 
-    def target_runs(self, target: str, size: str, d_f: int, vocab: int, pretrained: str
-                    ) -> tuple[RunConfig, RunConfig]:
-        """``(scratch, finetuned)`` on ``d_f`` target tokens; ``pretrained`` is a run id."""
-        language = self.target_language(target)
-        scratch = self._run(language, size, vocab, tokens=self.max_tokens, dataset_tokens=d_f,
-                            init_from=None)
-        tuned = self._run(language, size, vocab, tokens=self.max_tokens, dataset_tokens=d_f,
-                          lr=self.finetune_lr, init_from=best_model_ref(pretrained))
-        return scratch, tuned
+    def scratch_run(self, target: str, size: str, d: int, vocab: int, seed: int) -> RunConfig:
+        """From scratch on ``d`` target tokens."""
+        return self._run(self.target_language(target), size, vocab, tokens=self.max_tokens,
+                         dataset_tokens=d, init_from=None, seed=seed)
+
+    def finetune_run(self, target: str, size: str, d_f: int, vocab: int, pretrained: str,
+                     seed: int) -> RunConfig:
+        """From the pre-trained run ``pretrained`` (a run id) on ``d_f`` target tokens."""
+        return self._run(self.target_language(target), size, vocab, tokens=self.max_tokens,
+                         dataset_tokens=d_f, lr=self.finetune_lr,
+                         init_from=best_model_ref(pretrained), seed=seed)
 
 
 def with_part(config: LanguageConfig, part: str) -> LanguageConfig:

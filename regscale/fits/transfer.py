@@ -62,10 +62,11 @@ def transfer_table(scratch: pd.DataFrame, finetuned: pd.DataFrame,
                    curves: dict[int, PowerLawFit] | None = None) -> pd.DataFrame:
     """Per fine-tuned run: ``D_E``, ``D_T``, ``D_F / D_E`` and whether they are censored.
 
-    ``scratch`` and ``finetuned`` have columns ``N``, ``D`` and ``loss``; ``finetuned``'s ``D`` is
-    D_F. ``curves`` are the scratch fits per N (fitted here when not given). Sizes without a
-    scratch curve are left out. In a ``censored`` row ``D_E`` and ``D_T`` are lower bounds and
-    ``D_F / D_E`` an upper bound (module docstring).
+    ``scratch`` and ``finetuned`` have columns ``N``, ``D`` and ``loss`` (and ``seed`` where runs
+    have several: every seed's scratch runs make one curve per N, every fine-tuned run one row);
+    ``finetuned``'s ``D`` is D_F. ``curves`` are the scratch fits per N (fitted here when not
+    given). Sizes without a scratch curve are left out. In a ``censored`` row ``D_E`` and
+    ``D_T`` are lower bounds and ``D_F / D_E`` an upper bound (module docstring).
     """
     curves = fit_scratch_curves(scratch) if curves is None else curves
     rows = []
@@ -81,7 +82,8 @@ def transfer_table(scratch: pd.DataFrame, finetuned: pd.DataFrame,
         measured = same_size[same_size["D"] == row.D]["loss"]
         rows.append({
             "N": int(row.N), "D_F": float(row.D), "loss_finetuned": float(row.loss),
-            "loss_scratch": float(measured.iloc[0]) if len(measured) else math.nan,
+            "seed": getattr(row, "seed", 0),
+            "loss_scratch": float(measured.mean()) if len(measured) else math.nan,
             "loss_scratch_fit": float(curve.predict(np.array([row.D]))[0]),
             "D_E": d_e, "D_T": d_e - float(row.D),
             "fraction_from_finetuning": float(row.D) / d_e if d_e > 0 else math.nan,
@@ -131,9 +133,10 @@ class TransferFit:
 
 def fit_transfer(d_f: ArrayLike, n: ArrayLike, d_t: ArrayLike, *,
                  censored: ArrayLike | None = None, resamples: int = 1000,
-                 seed: int = 0) -> TransferFit:
+                 seed: int = 0, seeds: ArrayLike | None = None) -> TransferFit:
     """Fit ``log D_T = log k + alpha log D_F + beta log N``, with ``censored`` rows of ``d_t``
-    as lower bounds, and bootstrap it.
+    as lower bounds, and bootstrap it (over ``seeds``, the training seed of each row, as well as
+    over rows, where there are several).
 
     Raises
     ------
@@ -146,6 +149,9 @@ def fit_transfer(d_f: ArrayLike, n: ArrayLike, d_t: ArrayLike, *,
     keep = np.isfinite(d_t) & (d_t > 0)
     log_df, log_n, log_dt = np.log(d_f[keep]), np.log(n[keep]), np.log(d_t[keep])
     bound = bound[keep]
+    clusters = None if seeds is None else np.asarray(seeds)[keep]
+    if clusters is not None and len(np.unique(clusters)) < 2:
+        clusters = None
     if keep.sum() < 3 or len(np.unique(log_df)) < 2:
         raise ValueError(f"the transfer fit needs 3 points with D_T > 0 over 2 D_F values, got "
                          f"{int(keep.sum())}")
@@ -159,7 +165,8 @@ def fit_transfer(d_f: ArrayLike, n: ArrayLike, d_t: ArrayLike, *,
         except ValueError:  # a resample with too few measured points
             return np.full(design.shape[1], np.nan)
 
-    thetas = np.array(bootstrap(refit, len(log_dt), resamples=resamples, seed=seed))
+    thetas = np.array(bootstrap(refit, len(log_dt), resamples=resamples, seed=seed,
+                                clusters=clusters))
     thetas = thetas[np.isfinite(thetas).all(axis=1)]
     if len(thetas) < MIN_REFITS * resamples:  # most resamples cannot be fitted: no interval
         thetas = np.full((2, design.shape[1]), np.nan)

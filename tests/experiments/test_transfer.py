@@ -134,3 +134,26 @@ def test_smoke_preset_en_to_de_on_the_real_corpus(tmp_path: Path) -> None:
     scratch = results[results.role == "scratch"].set_index(["size", "D_F"]).loss
     assert (tuned < scratch).mean() >= 0.75  # English pre-training helps German
     assert (results.bits_per_char > 0).all()
+
+
+def test_plan_has_scratch_budgets_and_seeds_of_its_own(tmp_path: Path) -> None:
+    """Scratch runs on their own budgets, every scratch and fine-tuned run once per seed, one
+    pre-training per size; a study of seed 0 alone keeps its run ids."""
+    text = STUDY.format(source="tomita4", targets='"tomita5"')
+    one = load_transfer(str(write_study(tmp_path, "tomita4", ["tomita5"])))
+    path = tmp_path / "seeds.toml"
+    path.write_text(text + "scratch_tokens = [30, 300, 3000, 30000]\nseeds = [0, 1]\n")
+    two = load_transfer(str(path))
+    plan = plan_transfer(two)
+    roles = pd.DataFrame([{**p.record(), "seed": p.config.data.seed} for p in plan])
+    assert (roles.role == "pretrain").sum() == 2
+    scratch, tuned = roles[roles.role == "scratch"], roles[roles.role == "finetune"]
+    assert sorted(set(scratch.D_F)) == [30, 300, 3000, 30000]
+    assert sorted(set(tuned.D_F)) == [30, 300, 3000]
+    assert len(scratch) == 2 * 2 * 4 and len(tuned) == 2 * 2 * 3
+    assert set(scratch.seed) == set(tuned.seed) == {0, 1}
+    assert roles.run_id.is_unique
+    first = {p.config.run_id() for p in plan_transfer(one)}
+    assert first <= set(roles.run_id)  # seed 0's D_F runs and pre-training are the same runs
+    with pytest.raises(ConfigError, match="seeds"):
+        load_transfer(str(path), overrides={"seeds": (1, 1)})
