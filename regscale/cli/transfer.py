@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import click
 
 from regscale.analysis.transfer import TransferAnalysis, analyse_transfer
+from regscale.analysis.transfer_plan import (
+    ASSUMED,
+    TARGET_HALF_WIDTH,
+    design_line,
+    plan_transfer_design,
+)
 from regscale.cli.executor_options import executor_from, executor_options
 from regscale.cli.run_fields import parse_sets, set_option
 from regscale.experiments.transfer import run_transfer
-from regscale.experiments.transfer_config import load_transfer
+from regscale.experiments.transfer_config import TransferConfig, load_transfer
 from regscale.report.tables import markdown_table
 from regscale.report.transfer_report import write_transfer_report
 
@@ -50,8 +57,21 @@ def print_transfer(analysis: TransferAnalysis, files: dict[str, Path]) -> None:
 @click.option("--device", help="Override the device of every run (auto, cpu, cuda).")
 @set_option
 @click.option("--report-only", is_flag=True, help="Only analyse an existing study folder.")
+@click.option("--plan", is_flag=True,
+              help="Train nothing: simulate the design and print the interval it can expect on "
+                   "alpha and beta (noise and truth from the study folder's finished runs where "
+                   "there are any).")
+@click.option("--noise", type=click.FloatRange(min=0, min_open=True),
+              help="--plan: loss noise of one run (nats/token); default: the median eval "
+                   "standard error of the folder's scratch runs.")
+@click.option("--assume", metavar="K,ALPHA,BETA",
+              help="--plan: the transfer law to simulate, instead of the folder's fit or the "
+                   "assumed default (k 300, alpha 0.18, beta 0.38).")
+@click.option("--repeats", type=click.IntRange(min=10), default=100, show_default=True,
+              help="--plan: simulated studies.")
 def command(source: str, targets: tuple[str, ...], preset: str | None, study: str,
             out: Path | None, device: str | None, sets: tuple[str, ...], report_only: bool,
+            plan: bool, noise: float | None, assume: str | None, repeats: int,
             **run_options: Any) -> None:
     """Measure transfer: effective data transferred from SRC to each TGT.
 
@@ -66,6 +86,7 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
       regscale transfer --src en --tgt de --tgt es --tgt zh --preset smoke
       regscale transfer --src tomita3 --tgt tomita5 --preset smoke
       regscale transfer --src en --tgt de --preset gpu --device cuda
+      regscale transfer --src en --tgt de --preset gpu --plan --noise 0.01
     """
     overrides: dict[str, object] = {"source": source}
     if targets:
@@ -75,6 +96,9 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
         run["system.device"] = device
     config = load_transfer(study, preset=preset, overrides=overrides, run=run)
     root = out or Path("results") / config.name
+    if plan:
+        print_plan(config, root, noise=noise, assume=assume, repeats=repeats)
+        return
     if not report_only:
         executor, options = executor_from(run_options)
         summaries = run_transfer(config, root, executor=executor, options=options,
@@ -84,3 +108,26 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
                    f"diverged) in {root}")
     analysis = analyse_transfer(root)
     print_transfer(analysis, write_transfer_report(root, analysis))
+
+
+def print_plan(config: TransferConfig, root: Path, *, noise: float | None, assume: str | None,
+               repeats: int) -> None:
+    """Simulate the design; print the expected intervals and whether they meet the target."""
+    truth = None
+    if assume is not None:
+        try:
+            k, alpha, beta = (float(v) for v in assume.split(","))
+        except ValueError:
+            raise click.BadParameter(f"expected K,ALPHA,BETA, got {assume!r}",
+                                     param_hint="--assume") from None
+        truth = dataclasses.replace(ASSUMED, k=k, alpha=alpha, beta=beta)
+    table = plan_transfer_design(config, root, noise=noise, truth=truth, repeats=repeats)
+    click.echo(f"design of {config.name}: {design_line(config)}")
+    click.echo(markdown_table(table, ("target", "truth", "k", "true_alpha", "true_beta", "noise",
+                                      "noise_source", "alpha_median", "alpha_low", "alpha_high",
+                                      "alpha_half_width", "beta_median", "beta_low",
+                                      "beta_high", "beta_half_width", "failed_share",
+                                      "censored_mean")))
+    met = bool(table["alpha_identified"].all() and table["beta_identified"].all())
+    click.echo(f"{'identifies' if met else 'does not identify'} alpha and beta to "
+               f"+-{TARGET_HALF_WIDTH} (95%) for every target in {repeats} simulated studies")

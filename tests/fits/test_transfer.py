@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 from regscale.fits.power_law import PowerLawFit
 from regscale.fits.transfer import effective_data, fit_transfer, transfer_table
-from regscale.fits.transfer_simulation import SyntheticTransfer, TransferDesign, simulate_fits
+from regscale.fits.transfer_simulation import (
+    SyntheticTransfer,
+    TransferDesign,
+    simulate_fits,
+    summarise_fits,
+)
 
 SIZES = (1e5, 1e6, 1e7)
 SCRATCH_D = np.logspace(4, 9, 8)
@@ -121,3 +126,17 @@ def test_one_size_fits_alpha_only_and_too_few_points_fail() -> None:
     assert fit.k == pytest.approx(10.0)
     with pytest.raises(ValueError, match="needs 3 points"):
         fit_transfer([1e4, 1e5], [1e6, 1e6], [5.0, 6.0])
+
+
+def test_more_seeds_narrow_the_expected_interval() -> None:
+    """The design check's answer moves the right way: averaging 8 seeds per point shrinks the
+    expected range of alpha and beta against one seed, at the same noise."""
+    truth = SyntheticTransfer()
+    one = TransferDesign(sizes=SIZES, scratch_tokens=tuple(np.logspace(4, 9, 6)),
+                         finetune_tokens=tuple(np.logspace(4, 7, 4)), noise=0.02)
+    eight = TransferDesign(**{**one.__dict__, "seeds": 8})
+    wide, narrow = (summarise_fits(simulate_fits(truth, d, repeats=30, resamples=5), truth)
+                    for d in (one, eight))
+    assert narrow["alpha_half_width"] < 0.6 * wide["alpha_half_width"]
+    assert narrow["beta_half_width"] < 0.6 * wide["beta_half_width"]
+    assert abs(narrow["alpha_bias"]) < 0.02 and narrow["failed_share"] == 0
