@@ -6,8 +6,9 @@ real study would be (:mod:`regscale.fits.transfer_simulation`); the spread of th
 beta is the interval the study can expect. The truth and the noise come from the study's own
 folder where it has finished runs:
 
-- **noise**: the median standard error of the scratch runs' evaluation loss (``loss_se``), unless
-  one is given;
+- **noise**: unless one is given, the spread between seeds where the scratch runs have several
+  (the pooled standard deviation of their losses at the same size and D), else the median
+  standard error of the scratch runs' evaluation loss (``loss_se``);
 - **scratch curves**: each target's fitted from-scratch curves per size, where every size has
   one; otherwise the formula of :data:`ASSUMED` (stated in the output);
 - **transfer law**: the target's fitted ``k, alpha, beta`` where both exponents are ``ok``;
@@ -75,15 +76,7 @@ def plan_transfer_design(study: TransferConfig, root: Path | None = None, *,
     """
     results = _finished(root)
     scratch = results[results["role"] == "scratch"] if len(results) else results
-    if noise is None:
-        measured = scratch["loss_se"].dropna() if "loss_se" in scratch else pd.Series([])
-        if measured.empty:
-            raise ConfigError("no finished scratch runs to measure the loss noise from: give "
-                              "--noise (nats/token), e.g. --noise 0.01")
-        noise = float(measured.median())
-        noise_source = f"median loss_se of {len(measured)} scratch runs"
-    else:
-        noise_source = "given"
+    noise, noise_source = (noise, "given") if noise is not None else measured_noise(scratch)
     sizes = model_sizes(study)
     design = TransferDesign(sizes=tuple(float(n) for n in sizes.values()),
                             scratch_tokens=tuple(float(d) for d in study.scratch_tokens),
@@ -100,6 +93,23 @@ def plan_transfer_design(study: TransferConfig, root: Path | None = None, *,
                      "alpha_identified": summary["alpha_half_width"] <= TARGET_HALF_WIDTH,
                      "beta_identified": summary["beta_half_width"] <= TARGET_HALF_WIDTH})
     return pd.DataFrame(rows)
+
+
+def measured_noise(scratch: pd.DataFrame) -> tuple[float, str]:
+    """The loss noise of one run, and where it came from (module docstring)."""
+    if "seed" in scratch and scratch["seed"].nunique() >= 2:
+        groups = scratch.groupby(["target", "N", "D_F"])["loss"]
+        dof = int((groups.count() - 1).clip(lower=0).sum())
+        if dof > 0:
+            pooled = float(np.sqrt((groups.var(ddof=1).fillna(0.0)
+                                    * (groups.count() - 1)).sum() / dof))
+            return pooled, (f"spread between seeds of {len(scratch)} scratch runs "
+                            f"({dof} degrees of freedom)")
+    measured = scratch["loss_se"].dropna() if "loss_se" in scratch else pd.Series([])
+    if measured.empty:
+        raise ConfigError("no finished scratch runs to measure the loss noise from: give "
+                          "--noise (nats/token), e.g. --noise 0.01")
+    return float(measured.median()), f"median loss_se of {len(measured)} scratch runs"
 
 
 def _finished(root: Path | None) -> pd.DataFrame:

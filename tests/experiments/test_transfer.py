@@ -10,11 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from regscale.analysis.transfer import analyse_transfer
-from regscale.analysis.transfer_plan import plan_transfer_design
+from regscale.analysis.transfer_plan import measured_noise, plan_transfer_design
 from regscale.errors import ConfigError, UnknownNameError
 from regscale.experiments.transfer import plan_transfer, run_transfer
 from regscale.experiments.transfer_config import load_transfer
@@ -186,3 +189,20 @@ def test_plan_cli_prints_the_expected_intervals(tmp_path: Path) -> None:
     assert "| tomita5 | given law | 300 | 0.2 | 0.4 | 0.01 | given |" in proc.stdout
     assert "alpha and beta to +-0.05 (95%) for every target in 10 simulated studies" in lines[-1]
     assert not (tmp_path / "out").exists()  # nothing trained, nothing written
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 1000), seeds=st.integers(2, 4))
+def test_plan_noise_is_the_pooled_spread_between_seeds(seed: int, seeds: int) -> None:
+    """Sum of squared deviations from each point's mean over the degrees of freedom."""
+    rng = np.random.default_rng(seed)
+    rows = [{"target": "t", "N": n, "D_F": d, "seed": s, "loss": float(rng.normal(1.0, 0.05)),
+             "loss_se": 0.5}
+            for n in (1, 2) for d in (10, 100, 1000) for s in range(seeds)]
+    table = pd.DataFrame(rows)
+    noise, source = measured_noise(table)
+    deviations = table.loss - table.groupby(["N", "D_F"]).loss.transform("mean")
+    assert noise == pytest.approx(math.sqrt((deviations**2).sum() / (len(table) - 6)))
+    assert source.startswith(f"spread between seeds of {len(table)} scratch runs")
+    alone, source = measured_noise(table[table.seed == 0])
+    assert alone == 0.5 and source == "median loss_se of 6 scratch runs"
