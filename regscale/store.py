@@ -19,6 +19,9 @@ A **study folder** (a sweep or a transfer study) holds::
     figures/*.png    the figures
     report.md        the report
 
+The studies of a transfer matrix keep one ``runs/`` beside their folders, so a run they share (a
+target's from-scratch runs) is trained once.
+
 Folders written before ``study.json`` existed carry ``sweep.json`` or ``transfer.json``; they are
 read as records too. Every file is replaced atomically (write to a temporary file, fsync, rename),
 so a crash or kill leaves either the old or the new version, never a torn one.
@@ -295,9 +298,10 @@ class StudyRecord:
 class StudyFolder:
     """Paths and safe reads/writes of one study folder (a sweep or a transfer study)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, runs: Path | None = None) -> None:
         self.root = Path(root)
-        self.runs = self.root / "runs"
+        self.runs = Path(runs) if runs is not None else self.root / "runs"  # shared by the
+        #   studies of a transfer matrix, so that they share identical runs
         self.record = self.root / "study.json"
         self.results = self.root / "results.parquet"
         self.curves = self.root / "curves.parquet"

@@ -198,9 +198,11 @@ def _scratch_lines(results: pd.DataFrame,
         columns=["target", "N", "D", "loss"])
 
 
-def analyse_transfer(root: Path, *, resamples: int = 1000) -> TransferAnalysis:
-    """Collect the study, compute effective data, fits and compute; write the tables."""
-    study = StudyFolder(root)
+def analyse_transfer(root: Path, *, resamples: int = 1000,
+                     runs: Path | None = None) -> TransferAnalysis:
+    """Collect the study (its run folders under ``runs`` where given), compute effective data,
+    fits and compute; write the tables."""
+    study = StudyFolder(root, runs)
     results, config = transfer_results(study)
     curves = collect_curves(study, list(results.run_id))
     results = fill_convergence(results, curves)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from regscale.analysis.transfer import TransferAnalysis, analyse_transfer
+from regscale.analysis.transfer_matrix import analyse_matrix
 from regscale.analysis.transfer_plan import (
     ASSUMED,
     TARGET_HALF_WIDTH,
@@ -19,7 +20,9 @@ from regscale.cli.executor_options import executor_from, executor_options
 from regscale.cli.run_fields import parse_sets, set_option
 from regscale.experiments.transfer import run_transfer
 from regscale.experiments.transfer_config import TransferConfig, load_transfer
+from regscale.experiments.transfer_matrix import matrix_studies, run_matrix
 from regscale.report.tables import markdown_table
+from regscale.report.transfer_matrix import write_matrix_report
 from regscale.report.transfer_report import write_transfer_report
 
 
@@ -69,10 +72,15 @@ def print_transfer(analysis: TransferAnalysis, files: dict[str, Path]) -> None:
                    "assumed default (k 300, alpha 0.18, beta 0.38).")
 @click.option("--repeats", type=click.IntRange(min=10), default=100, show_default=True,
               help="--plan: simulated studies.")
+@click.option("--matrix", is_flag=True,
+              help="Every language given as an argument is the source of a study whose targets "
+                   "are all the others (both directions of every pair); pre-trained models and "
+                   "from-scratch runs are shared; ends in matrix figures and a pairs table.")
+@click.argument("languages", nargs=-1)
 def command(source: str, targets: tuple[str, ...], preset: str | None, study: str,
             out: Path | None, device: str | None, sets: tuple[str, ...], report_only: bool,
-            plan: bool, noise: float | None, assume: str | None, repeats: int,
-            **run_options: Any) -> None:
+            plan: bool, noise: float | None, assume: str | None, repeats: int, matrix: bool,
+            languages: tuple[str, ...], **run_options: Any) -> None:
     """Measure transfer: effective data transferred from SRC to each TGT.
 
     Pre-trains a model ladder on the source (natural sources on their Old Testament), then for
@@ -87,7 +95,16 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
       regscale transfer --src tomita3 --tgt tomita5 --preset smoke
       regscale transfer --src en --tgt de --preset gpu --device cuda
       regscale transfer --src en --tgt de --preset gpu --plan --noise 0.01
+      regscale transfer --matrix en de es fr ru zh ja --preset gpu --device cuda
+      regscale transfer --matrix en de zh --preset cpu
     """
+    if languages and not matrix:
+        raise click.UsageError("languages as arguments need --matrix; a single study takes "
+                               "--src and --tgt")
+    if matrix:
+        run_matrix_command(list(languages), preset=preset, study=study, out=out, device=device,
+                           sets=sets, report_only=report_only, run_options=run_options)
+        return
     overrides: dict[str, object] = {"source": source}
     if targets:
         overrides["targets"] = targets
@@ -131,3 +148,30 @@ def print_plan(config: TransferConfig, root: Path, *, noise: float | None, assum
     met = bool(table["alpha_identified"].all() and table["beta_identified"].all())
     click.echo(f"{'identifies' if met else 'does not identify'} alpha and beta to "
                f"+-{TARGET_HALF_WIDTH} (95%) for every target in {repeats} simulated studies")
+
+
+def run_matrix_command(languages: list[str], *, preset: str | None, study: str, out: Path | None,
+                       device: str | None, sets: tuple[str, ...], report_only: bool,
+                       run_options: dict[str, Any]) -> None:
+    """``--matrix``: run (unless report-only), analyse and report every source's study."""
+    run = parse_sets(sets)
+    if device:
+        run["system.device"] = device
+    studies = matrix_studies(languages, study=study, preset=preset, run=run)
+    root = out or Path("results") / ("transfer-matrix" + (f"-{preset}" if preset else ""))
+    if not report_only:
+        executor, options = executor_from(run_options)
+        summaries = run_matrix(studies, root, executor=executor, options=options,
+                               log=click.echo)
+        diverged = sum(s["status"] == "diverged" for s in summaries)
+        click.echo(f"transfer matrix: {len(summaries)} runs finished ({diverged} diverged) in "
+                   f"{root}")
+    analysis = analyse_matrix(root, studies)
+    files = write_matrix_report(root, analysis)
+    click.echo(markdown_table(analysis.pairs, ("source", "target", "alpha", "alpha_low",
+                                               "alpha_high", "alpha_verdict", "beta",
+                                               "beta_verdict", "median_transfer_ratio",
+                                               "bits_per_verse_finetuned")))
+    click.echo("")
+    for name, path in {**analysis.files, **files}.items():
+        click.echo(f"{name}: {path}")

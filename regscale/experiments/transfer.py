@@ -63,9 +63,10 @@ def plan_transfer(study: TransferConfig) -> list[PlannedRun]:
 
 
 def run_transfer(study: TransferConfig, root: Path, *, executor: str = "local",
-                 options: ExecutorOptions | None = None,
+                 options: ExecutorOptions | None = None, runs: Path | None = None,
                  log: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    """Run every unfinished run of the study under ``root``; returns all summaries."""
+    """Run every unfinished run of the study under ``root`` (its run folders under ``runs``
+    where given, shared with other studies); returns all summaries."""
     for target in study.targets:  # fail fast: bad names, missing corpora, too little text
         available = study.built[f"target:{target}"].finite_tokens
         largest = max(study.finetune_tokens[-1], study.scratch_tokens[-1])
@@ -73,7 +74,7 @@ def run_transfer(study: TransferConfig, root: Path, *, executor: str = "local",
             raise ConfigError(f"target {target!r} has {available:,} fine-tuning tokens, fewer "
                               f"than the largest dataset of the study, {largest:,}")
     plan = plan_transfer(study)
-    folder = StudyFolder(root)
+    folder = StudyFolder(root, runs)
     folder.write_record(StudyRecord(kind="transfer", config=dataclasses.asdict(study),
                                     runs=[p.record() for p in plan]))
     pretrain = [p.config for p in plan if p.role == "pretrain"]

@@ -1,0 +1,88 @@
+"""A transfer matrix's analysis: every source's study analysed as a transfer study, then one row
+per (source, target) pair with the fitted ``D_T = k D_F^alpha N^beta`` (intervals, verdicts,
+censored points), the median ``D_T / D_F``, and losses in bits per verse.
+
+Bits per verse put targets on one scale: a byte-level loss in nats/token depends on how many
+bytes a language spends per character (Chinese about three, English one), but every translation
+carries the same verses. ``bits_per_verse = loss * tokens_per_verse / ln 2``, with
+``tokens_per_verse`` the target's held-out tokens (bytes and separators) per held-out verse;
+regular languages have no verses and get NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from regscale.analysis.transfer import TransferAnalysis, analyse_transfer
+from regscale.experiments.transfer_config import TransferConfig
+from regscale.experiments.transfer_matrix import RUNS, folder_name
+from regscale.store import StudyFolder
+
+LN2 = math.log(2)
+
+PAIR_COLUMNS = ("k", "k_low", "k_high", "alpha", "alpha_low", "alpha_high", "alpha_verdict",
+                "beta", "beta_low", "beta_high", "beta_verdict", "n_points", "n_censored",
+                "n_left_out", "median_fraction_from_finetuning", "note")
+"""The transfer fit's columns each pair carries."""
+
+
+@dataclass(frozen=True)
+class MatrixAnalysis:
+    """The pairs table, each source's study analysis, and the files written."""
+
+    languages: list[str]
+    pairs: pd.DataFrame
+    studies: dict[str, TransferAnalysis]
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def tokens_per_verse(study: TransferConfig, target: str) -> float:
+    """Held-out tokens per held-out verse of a natural target (NaN for a regular one)."""
+    language = study.built[f"target:{target}"]
+    if not language.natural:
+        return math.nan
+    stats = language.stats()
+    return float(stats["eval_tokens"]) / float(stats["eval_verses"])
+
+
+def analyse_matrix(root: Path, studies: list[TransferConfig], *,
+                   resamples: int = 1000) -> MatrixAnalysis:
+    """Analyse every source's study under ``root`` and write ``pairs.csv`` (module docstring)."""
+    analyses, rows = {}, []
+    for study in studies:
+        analysis = analyse_transfer(root / folder_name(study.source), resamples=resamples,
+                                    runs=root / RUNS)
+        analyses[study.source] = analysis
+        fits = analysis.fits.set_index("target") if len(analysis.fits) else pd.DataFrame()
+        ratios = (analysis.ratios.set_index("target")["transfer_ratio"]
+                  if len(analysis.ratios) else pd.Series(dtype=float))
+        for target in study.targets:
+            fit = fits.loc[target] if target in fits.index else pd.Series(dtype=object)
+            per_verse = tokens_per_verse(study, target)
+            rows.append({"source": study.source, "target": target,
+                         **{c: fit.get(c, math.nan) for c in PAIR_COLUMNS},
+                         "median_transfer_ratio": float(ratios.get(target, math.nan)),
+                         "tokens_per_verse": per_verse,
+                         **_bits_per_verse(analysis.results, target, per_verse)})
+    pairs = pd.DataFrame(rows)
+    files = {"pairs": StudyFolder(root).write_table("pairs", pairs)}
+    return MatrixAnalysis(languages=[s.source for s in studies], pairs=pairs,
+                          studies=analyses, files=files)
+
+
+def _bits_per_verse(results: pd.DataFrame, target: str, per_verse: float) -> dict[str, float]:
+    """Scratch and fine-tuned loss of the largest model at the largest D_F, in bits/verse (means
+    over seeds)."""
+    mine = results[(results["target"] == target) & results["role"].isin(["scratch", "finetune"])]
+    tuned = mine[mine["role"] == "finetune"]
+    if tuned.empty or not math.isfinite(per_verse):
+        return {"bits_per_verse_scratch": math.nan, "bits_per_verse_finetuned": math.nan}
+    at = mine[(mine["N"] == tuned["N"].max()) & (mine["D_F"] == tuned["D_F"].max())]
+    loss = at.groupby("role")["loss"].mean()
+    return {f"bits_per_verse_{name}": float(loss.get(role, np.nan)) * per_verse / LN2
+            for name, role in (("scratch", "scratch"), ("finetuned", "finetune"))}
