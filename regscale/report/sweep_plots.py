@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from regscale.analysis.sweep import SweepAnalysis
+from regscale.fits.verdict import OK
 from regscale.report.learning_curves import study_curves
 from regscale.store import StudyFolder
 
@@ -140,7 +141,7 @@ def loss_vs_compute(analysis: SweepAnalysis, path: Path) -> Path:
         ax.scatter(runs.flops, (runs.loss - law.floor).clip(lower=MIN_EXCESS), color=color,
                    s=10, alpha=0.5, marker=MARKERS.get(law.arch, "o"))
         ax.plot(front.x, front.excess.clip(lower=MIN_EXCESS), color=color, lw=1.2,
-                label=_alpha_label(law, "C"))
+                label=_alpha_label(law, "C", "frontier"))
         _fit(ax, line, color, f"{law.label} ({law.arch})", style="-.")
     ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)",
            ylabel="excess loss (nats/token)",
@@ -148,10 +149,13 @@ def loss_vs_compute(analysis: SweepAnalysis, path: Path) -> Path:
     return _finish(fig, ax, mappable, path)
 
 
-def _alpha_label(law: Any, axis: str) -> str:
+def _alpha_label(law: Any, axis: str, what: str = "points") -> str:
+    """The exponent and its interval for an ok law; a law that is not ok gives no number."""
     alpha = getattr(law, f"alpha_{axis}", np.nan)
-    value = "n/a" if pd.isna(alpha) else f"{alpha:.2f}"
-    return f"{law.label} ({law.arch}): alpha_{axis}={value}"
+    if getattr(law, f"alpha_{axis}_verdict", "") != OK or pd.isna(alpha):
+        return f"{law.label} ({law.arch}): {what}, no ok law"
+    low, high = getattr(law, f"alpha_{axis}_low"), getattr(law, f"alpha_{axis}_high")
+    return f"{law.label} ({law.arch}): alpha_{axis}={alpha:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def exponent_vs_complexity(analysis: SweepAnalysis, path: Path) -> Path:
