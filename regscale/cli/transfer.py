@@ -108,10 +108,8 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
     overrides: dict[str, object] = {"source": source}
     if targets:
         overrides["targets"] = targets
-    run = parse_sets(sets)
-    if device:
-        run["system.device"] = device
-    config = load_transfer(study, preset=preset, overrides=overrides, run=run)
+    config = load_transfer(study, preset=preset, overrides=overrides,
+                           run=run_fields(sets, device))
     root = out or Path("results") / config.name
     if plan:
         print_plan(config, root, noise=noise, assume=assume, repeats=repeats)
@@ -120,11 +118,23 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
         executor, options = executor_from(run_options)
         summaries = run_transfer(config, root, executor=executor, options=options,
                                  log=click.echo)
-        diverged = sum(s["status"] == "diverged" for s in summaries)
-        click.echo(f"transfer {config.name}: {len(summaries)} runs finished ({diverged} "
-                   f"diverged) in {root}")
+        click.echo(finished_line(f"transfer {config.name}", summaries, root))
     analysis = analyse_transfer(root)
     print_transfer(analysis, write_transfer_report(root, analysis))
+
+
+def run_fields(sets: tuple[str, ...], device: str | None) -> dict[str, Any]:
+    """``--set`` fields, and ``--device`` as ``system.device``."""
+    run = parse_sets(sets)
+    if device:
+        run["system.device"] = device
+    return run
+
+
+def finished_line(label: str, summaries: list[dict[str, Any]], root: Path) -> str:
+    """How many runs finished and diverged, and where."""
+    diverged = sum(s["status"] == "diverged" for s in summaries)
+    return f"{label}: {len(summaries)} runs finished ({diverged} diverged) in {root}"
 
 
 def print_plan(config: TransferConfig, root: Path, *, noise: float | None, assume: str | None,
@@ -154,18 +164,14 @@ def run_matrix_command(languages: list[str], *, preset: str | None, study: str, 
                        device: str | None, sets: tuple[str, ...], report_only: bool,
                        run_options: dict[str, Any]) -> None:
     """``--matrix``: run (unless report-only), analyse and report every source's study."""
-    run = parse_sets(sets)
-    if device:
-        run["system.device"] = device
-    studies = matrix_studies(languages, study=study, preset=preset, run=run)
+    studies = matrix_studies(languages, study=study, preset=preset,
+                             run=run_fields(sets, device))
     root = out or Path("results") / ("transfer-matrix" + (f"-{preset}" if preset else ""))
     if not report_only:
         executor, options = executor_from(run_options)
         summaries = run_matrix(studies, root, executor=executor, options=options,
                                log=click.echo)
-        diverged = sum(s["status"] == "diverged" for s in summaries)
-        click.echo(f"transfer matrix: {len(summaries)} runs finished ({diverged} diverged) in "
-                   f"{root}")
+        click.echo(finished_line("transfer matrix", summaries, root))
     analysis = analyse_matrix(root, studies)
     files = write_matrix_report(root, analysis)
     click.echo(markdown_table(analysis.pairs, ("source", "target", "alpha", "alpha_low",
