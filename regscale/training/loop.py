@@ -206,9 +206,11 @@ class _Trainer:
             self.folder.claim(self.run_id, self.config.to_dict(), self.info.world_size)
         if self.folder.checkpoint.exists():
             self._restore(self.folder.load_checkpoint(self.run_id))
-            if self.info.is_main:
-                self.folder.truncate_metrics(self.step)
             self.log(f"resumed {self.run_id} at step {self.step}")
+        if self.info.is_main and self.folder.metrics.exists():
+            # rows past the checkpoint will be written again; so will every row of a run killed
+            # after its first evaluation but before its first checkpoint (step 0: none kept)
+            self.folder.truncate_metrics(self.step)
 
     def _restore(self, state: Checkpoint) -> None:
         try:

@@ -108,3 +108,17 @@ def test_fine_tuning_starts_from_given_weights(tmp_path: Path) -> None:
     scratch = train(small_run(tokens=1_024, every=1), tmp_path / "scratch", progress=False)
     assert tuned["loss"] < scratch["loss"]
     assert tuned["loss"] < pre["loss"] + 0.05
+
+
+def test_a_run_killed_before_its_first_checkpoint_writes_no_row_twice(tmp_path: Path) -> None:
+    """Killed after its first evaluation row but before its first checkpoint, a run starts
+    over: the stale row is dropped, not kept beside the new one."""
+    config = small_run()
+    straight = RunFolder(tmp_path / "straight")
+    train(config, straight.path, progress=False)
+    rows = straight.read_metrics()
+    killed = RunFolder(tmp_path / "killed")
+    killed.path.mkdir()
+    killed.metrics.write_text(json.dumps(rows[0], sort_keys=True) + "\n")
+    train(config, killed.path, progress=False)
+    assert [r["step"] for r in killed.read_metrics()] == [r["step"] for r in rows]
