@@ -40,8 +40,8 @@ class PlannedRun:
 
 
 def plan_transfer(study: TransferConfig) -> list[PlannedRun]:
-    """Every run of the study: pre-training first, then per target, size and seed the scratch
-    runs (one per scratch D) and the fine-tuned runs (one per D_F)."""
+    """Every run of the study: pre-training first, then per target, size, seed and dataset size
+    the scratch run (where D is a scratch budget) and the fine-tuned run (where it is a D_F)."""
     vocab = study.vocab_size()
     plan = []
     pretrained = {}
@@ -52,13 +52,13 @@ def plan_transfer(study: TransferConfig) -> list[PlannedRun]:
     for target in study.targets:
         for size in study.sizes:
             for seed in study.seeds:
-                plan += [PlannedRun("scratch", target, size, d,
-                                    study.scratch_run(target, size, d, vocab, seed))
-                         for d in study.scratch_tokens]
-                plan += [PlannedRun("finetune", target, size, d_f,
-                                    study.finetune_run(target, size, d_f, vocab,
-                                                       pretrained[size], seed))
-                         for d_f in study.finetune_tokens]
+                for d in sorted(set(study.scratch_tokens) | set(study.finetune_tokens)):
+                    if d in study.scratch_tokens:
+                        plan.append(PlannedRun("scratch", target, size, d, study.scratch_run(
+                            target, size, d, vocab, seed)))
+                    if d in study.finetune_tokens:
+                        plan.append(PlannedRun("finetune", target, size, d, study.finetune_run(
+                            target, size, d, vocab, pretrained[size], seed)))
     return plan
 
 
