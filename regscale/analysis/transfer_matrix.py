@@ -18,12 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from regscale.analysis.transfer import TransferAnalysis, analyse_transfer
+from regscale.analysis.transfer import LN2, TransferAnalysis, analyse_transfer
 from regscale.experiments.transfer_config import TransferConfig
 from regscale.experiments.transfer_matrix import RUNS, folder_name
 from regscale.store import StudyFolder
-
-LN2 = math.log(2)
 
 PAIR_COLUMNS = ("k", "k_low", "k_high", "alpha", "alpha_low", "alpha_high", "alpha_verdict",
                 "beta", "beta_low", "beta_high", "beta_verdict", "n_points", "n_censored",

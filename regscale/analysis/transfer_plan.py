@@ -27,10 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from regscale.analysis.collect import collect_runs
+from regscale.analysis.transfer import effective_data_table, transfer_results
 from regscale.errors import ConfigError
 from regscale.experiments.transfer_config import TransferConfig
-from regscale.fits.transfer import fit_scratch_curves, fit_transfer, transfer_table
+from regscale.fits.power_law import PowerLawFit
+from regscale.fits.transfer import fit_transfer
 from regscale.fits.transfer_simulation import (
     SyntheticTransfer,
     TransferDesign,
@@ -82,9 +83,10 @@ def plan_transfer_design(study: TransferConfig, root: Path | None = None, *,
                             scratch_tokens=tuple(float(d) for d in study.scratch_tokens),
                             finetune_tokens=tuple(float(d) for d in study.finetune_tokens),
                             seeds=len(study.seeds), noise=noise)
+    measured = effective_data_table(results) if truth is None and len(results) else None
     rows = []
     for target in study.targets:
-        chosen, source = _truth(results, target, sizes, truth or ASSUMED, truth is not None)
+        chosen, source = _truth(measured, target, sizes, truth or ASSUMED, truth is not None)
         summary = summarise_fits(simulate_fits(chosen, design, repeats=repeats, seed=seed),
                                  chosen)
         rows.append({"target": target, "truth": source, "k": chosen.k, "true_alpha": chosen.alpha,
@@ -113,35 +115,31 @@ def measured_noise(scratch: pd.DataFrame) -> tuple[float, str]:
 
 
 def _finished(root: Path | None) -> pd.DataFrame:
-    """The folder's finished target runs with role, target and D_F (empty without any)."""
+    """The folder's finished runs that did not diverge (empty without a transfer study)."""
     if root is None or not (root / "study.json").is_file():
         return pd.DataFrame()
-    study = StudyFolder(root)
-    record = study.read_record()
-    runs = collect_runs(study)
-    if record is None or runs.empty:
-        return pd.DataFrame()
-    plan = pd.DataFrame(record.runs).drop_duplicates("run_id")
-    results = plan.merge(runs.drop(columns=["size"]), on="run_id", how="inner")
-    return results[results["status"] != "diverged"].rename(
-        columns={"non_embedding_params": "N"})
-
-
-def _truth(results: pd.DataFrame, target: str, sizes: dict[str, int],
-           assumed: SyntheticTransfer, given: bool) -> tuple[SyntheticTransfer, str]:
-    """The target's measured scratch curves and law where the folder has them (unless a truth
-    was given), else ``assumed``; and a line saying which."""
-    if given or results.empty:
-        return assumed, "given law" if given else "assumed (no runs yet)"
-    mine = results[results["target"] == target].rename(columns={"D_F": "D"})
-    scratch = mine[mine["role"] == "scratch"][["N", "D", "loss"]]
-    curves = fit_scratch_curves(scratch) if len(scratch) else {}
-    if not set(sizes.values()) <= set(curves):
-        return assumed, "assumed (scratch curves not measured for every size)"
-    truth = dataclasses.replace(assumed, curves=curves)
-    tuned = mine[mine["role"] == "finetune"][["N", "D", "loss"]]
     try:
-        table = transfer_table(scratch, tuned, curves)
+        results, _ = transfer_results(StudyFolder(root))
+    except ConfigError:  # not a transfer study, or no finished run yet
+        return pd.DataFrame()
+    return results[results["status"] != "diverged"]
+
+
+def _truth(measured: tuple[pd.DataFrame, dict[tuple[str, int], PowerLawFit]] | None,
+           target: str, sizes: dict[str, int], assumed: SyntheticTransfer,
+           given: bool) -> tuple[SyntheticTransfer, str]:
+    """The target's measured scratch curves and law where the folder has them (``measured``:
+    its effective-data table and scratch curves, None without runs), unless a truth was given,
+    else ``assumed``; and a line saying which."""
+    if given or measured is None:
+        return assumed, "given law" if given else "assumed (no runs yet)"
+    effective, curves = measured
+    mine = {n: curve for (name, n), curve in curves.items() if name == target}
+    if not set(sizes.values()) <= set(mine):
+        return assumed, "assumed (scratch curves not measured for every size)"
+    truth = dataclasses.replace(assumed, curves=mine)
+    table = effective[effective["target"] == target] if len(effective) else effective
+    try:
         fit = fit_transfer(table["D_F"], table["N"], table["D_T"], censored=table["censored"],
                            resamples=100)
     except (ValueError, KeyError):
