@@ -12,7 +12,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
 from regscale.analysis.transfer import TransferAnalysis
 from regscale.report.learning_curves import study_curves
@@ -56,7 +55,7 @@ def loss_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
         if len(effective):
             for row in effective[effective.target == target].itertuples():
                 if row.D_T > 0 and np.isfinite(row.D_E):
-                    bound = bool(getattr(row, "censored", False))
+                    bound = bool(row.censored)
                     ax.annotate("", xy=(row.D_E, row.loss_finetuned),
                                 xytext=(row.D_F, row.loss_finetuned),
                                 arrowprops={"arrowstyle": "->", "color": "grey", "lw": 0.8,
@@ -82,8 +81,7 @@ def fraction_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
             group = group.sort_values("D_F")
             ax.plot(group.D_F, group.fraction_from_finetuning, "-", color=colors[int(n)],
                     label=f"N={n:,}")
-            bound = group["censored"].astype(bool) if "censored" in group else (
-                pd.Series(False, index=group.index))
+            bound = group["censored"].astype(bool)
             ax.plot(group.D_F[~bound], group.fraction_from_finetuning[~bound], "o",
                     color=colors[int(n)])
             ax.plot(group.D_F[bound], group.fraction_from_finetuning[bound], "v",
