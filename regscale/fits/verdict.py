@@ -112,8 +112,10 @@ def judge(*, x: np.ndarray, exponent: float, low: float, high: float,
     if size <= 0:
         reasons.append("exponent <= 0")
     elif 10 ** (span * size) < 1 + MIN_FALL:
-        change = {"falls": 1 - 10 ** (-span * size)}.get(direction, 10 ** (span * size) - 1)
-        verb = "falls" if direction == "falls" else "rises" if direction == "rises" else "changes"
+        if direction == "falls":
+            verb, change = "falls", 1 - 10 ** (-span * size)
+        else:
+            verb, change = ("rises" if direction == "rises" else "changes"), 10 ** (span * size) - 1
         reasons.append(f"flat: {verb} {100 * change:.2g}% over x")
     if math.isfinite(residual_rms) and residual_rms > MAX_RESIDUAL_RMS:
         reasons.append(f"scatter {residual_rms:.2g}")
