@@ -66,7 +66,8 @@ def test_shipped_presets_and_parts() -> None:
 def test_one_vocabulary_per_study(tmp_path: Path) -> None:
     regular = load_transfer(str(write_study(tmp_path, "a_star_b", ["tomita3"])))
     assert regular.vocab_size() == 3
-    mixed = load_transfer(str(write_study(tmp_path, "a_star_b", ["de"])))
+    german = str(write_language(tmp_path, "de"))  # the fixture: no corpus package needed
+    mixed = load_transfer(str(write_study(tmp_path, "a_star_b", [german])))
     assert mixed.vocab_size() == 257
     plan = plan_transfer(mixed)
     assert {p.config.model.vocab_size for p in plan} == {257}
