@@ -1,10 +1,8 @@
 """Syntax trees of the supported regex subset, and their rendering.
 
-A tree renders two ways: :func:`to_python` gives a pattern with the same meaning under Python's
-``re.fullmatch`` (used as the test oracle), :func:`to_automata_lib` gives a pattern that only uses
-the operators automata-lib handles reliably (``|``, ``*``, ``+``, ``?``, concatenation, groups):
-bounded repetition is expanded here (automata-lib mishandles ``x{0}``), and the empty word is
-eliminated first by :func:`simplify`.
+:func:`to_python` renders a tree as a pattern with the same meaning under Python's
+``re.fullmatch`` (the test oracle); :func:`simplify` removes the empty word from inside a tree
+before :mod:`regscale.automata.glushkov` builds its automaton.
 """
 
 from __future__ import annotations
@@ -151,41 +149,10 @@ def _quantifier(lo: int, hi: int | None) -> str:
     return f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}"
 
 
-def to_automata_lib(node: Node) -> str:
-    """Render with only ``|``, ``*``, ``+``, ``?``, groups and concatenation, grouping only where
-    precedence needs it (a union inside a concatenation, a compound operand of a quantifier).
-
-    Bounded repetition is expanded: ``x{2,4}`` becomes ``xx(x(x)?)?``. The tree must not
-    contain ``Epsilon`` (call :func:`simplify` first and handle a bare ``Epsilon`` separately).
-    """
-    if isinstance(node, Symbol):
-        return node.char
-    if isinstance(node, Epsilon):
-        raise ValueError("Epsilon has no automata-lib rendering; simplify() the tree first")
-    if isinstance(node, CharClass):
-        return _group("|".join(node.chars))
-    if isinstance(node, Concat):
-        return "".join(_group(to_automata_lib(p)) if isinstance(p, Union) else to_automata_lib(p)
-                       for p in node.parts)
-    if isinstance(node, Union):
-        return "|".join(to_automata_lib(o) for o in node.options)
-    inner = to_automata_lib(node.node)
-    if not isinstance(node.node, Symbol | CharClass):
-        inner = _group(inner)
-    native = {(0, None): "*", (1, None): "+", (0, 1): "?"}.get((node.lo, node.hi))
-    if native is not None:
-        return inner + native
-    required = inner * node.lo
-    if node.hi is None:
-        return required + inner + "*"
-    optional = ""
-    for _ in range(node.hi - node.lo):
-        optional = _group(inner + optional) + "?"
-    return required + optional
-
-
 def expanded_size(node: Node) -> int:
-    """Number of symbol occurrences after expanding bounded repetition (the NFA's size)."""
+    """Number of symbol occurrences after expanding repetition as the position automaton does
+    (``x{lo,hi}``: ``hi`` copies; ``x{lo,}``: ``lo`` copies, one of them looping; ``x*``: one):
+    its number of states, less the start."""
     if isinstance(node, Symbol):
         return 1
     if isinstance(node, CharClass):
@@ -193,7 +160,7 @@ def expanded_size(node: Node) -> int:
     if isinstance(node, Epsilon):
         return 0
     if isinstance(node, Repeat):
-        copies = node.lo + 1 if node.hi is None else node.hi
+        copies = node.lo if node.hi is None else node.hi
         return max(copies, 1) * expanded_size(node.node)
     children = node.parts if isinstance(node, Concat) else node.options
     return sum(expanded_size(c) for c in children)

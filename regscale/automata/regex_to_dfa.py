@@ -1,9 +1,10 @@
-"""Regex -> NFA -> DFA -> minimal DFA, with automata-lib as the engine and a state limit.
+"""Regex -> position automaton -> DFA -> minimal DFA, with a state limit.
 
-automata-lib builds the NFA (``NFA.from_regex``) and minimises (Hopcroft, ``DFA.minify``); the
-subset construction in between is done here so that a regex whose DFA explodes, such as
-``(a|b)*a(a|b){20}`` (2^21 states), stops at ``max_states`` with a clear error instead of
-exhausting memory.
+The parsed tree becomes its position (Glushkov) automaton (:mod:`regscale.automata.glushkov`),
+an NFA without epsilon moves; the subset construction here stops at ``max_states``, so a regex
+whose DFA explodes, such as ``(a|b)*a(a|b){20}`` (2^21 states), gives a clear error instead of
+exhausting memory; :mod:`regscale.automata.minimize` minimises the result. The tests check the
+outcome against automata-lib's own regex -> minimal DFA and against Python's ``re``.
 """
 
 from __future__ import annotations
@@ -11,17 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from automata.fa.dfa import DFA
-from automata.fa.nfa import NFA
 
-from regscale.automata.compact_dfa import CompactDFA
-from regscale.automata.regex_ast import (
-    Epsilon,
-    alphabet_of,
-    expanded_size,
-    simplify,
-    to_automata_lib,
-)
+from regscale.automata.compact_dfa import DEAD, CompactDFA
+from regscale.automata.glushkov import PositionAutomaton, position_automaton
+from regscale.automata.minimize import minimize
+from regscale.automata.regex_ast import Epsilon, alphabet_of, expanded_size, simplify
 from regscale.automata.regex_parser import parse_regex
 from regscale.errors import ConfigError, StateLimitError
 
@@ -76,87 +71,52 @@ def min_dfa_from_regex(
             f"regex {pattern!r} expands to {size} symbol occurrences, over the limit "
             f"{MAX_EXPANDED_SYMBOLS}; reduce the repetition bounds"
         )
-    nfa = NFA.from_regex(to_automata_lib(tree), input_symbols=frozenset(symbols))
-    transitions, final = subset_construction(nfa, symbols, max_states=max_states,
-                                             pattern=pattern)
-    # Hopcroft straight from the subset table, as automata-lib's own DFA.from_nfa(minify=True)
-    # does, rather than through an intermediate DFA object (whose freezing and validation cost
-    # about as much as the minimisation). automata-lib is pinned below 10 for this entry point.
-    minimal = DFA._minify(reachable_states=frozenset(transitions), input_symbols=frozenset(symbols),
-                          transitions=transitions, initial_state=0,
-                          reachable_final_states=final, retain_names=False)
-    return CompactDFA.from_automata_lib(minimal, symbols)
+    nfa = position_automaton(tree, symbols)
+    table, accepting = subset_construction(nfa, symbols, max_states=max_states, pattern=pattern)
+    return minimize(CompactDFA(alphabet=symbols, transitions=table, accepting=accepting))
 
 
 def subset_construction(
-    nfa: NFA, alphabet: tuple[str, ...], *, max_states: int, pattern: str = "?"
-) -> tuple[dict[int, dict[str, int]], frozenset[int]]:
-    """Determinise ``nfa``: the partial transition table (no dead state; every state reachable
-    from state 0) and the accepting states; stops at ``max_states`` states.
+    nfa: PositionAutomaton, alphabet: tuple[str, ...], *, max_states: int, pattern: str = "?"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Determinise ``nfa``: the partial transition table ``int32[states, symbols]`` (``DEAD``
+    where a symbol leads nowhere; every state reachable from state 0) and the accepting states;
+    stops at ``max_states`` states.
 
-    Breadth-first by level and vectorised: the subsets of a level are rows of a boolean matrix,
-    one matrix product per symbol gives all their successors (epsilon closures folded into the
-    step matrices), and new subsets are recognised by their packed bytes.
+    Breadth-first by level and vectorised: the subsets of a level are rows of a matrix, one
+    product gives their successors under every symbol, and new subsets are recognised by their
+    packed bytes.
 
     Raises
     ------
     StateLimitError
         More than ``max_states`` reachable subsets.
     """
-    closure = _epsilon_closures(nfa)
-    index = {q: i for i, q in enumerate(nfa.states)}
-    n = len(index)
-    step = {symbol: np.zeros((n, n), dtype=np.float32) for symbol in alphabet}
-    for q, row in nfa.transitions.items():
-        for symbol, targets in row.items():
-            if symbol == "":
-                continue
-            for r in targets:
-                step[symbol][index[q], [index[c] for c in closure[r]]] = 1.0
-    start = np.zeros(n, dtype=bool)
-    start[[index[c] for c in closure[nfa.initial_state]]] = True
+    start = np.zeros(nfa.n_states, dtype=bool)
+    start[0] = True
     number = {np.packbits(start).tobytes(): 0}
     subsets = [start]
-    transitions: dict[int, dict[str, int]] = {0: {}}
+    rows = [np.full(len(alphabet), DEAD, dtype=np.int32)]
     frontier = [0]
     while frontier:
         block = np.stack([subsets[i] for i in frontier]).astype(np.float32)
+        successors = np.asarray(block @ nfa.step).reshape(len(frontier), len(alphabet), -1) > 0
+        packed = np.packbits(successors, axis=2)
         next_frontier = []
-        for symbol in alphabet:
-            targets = (block @ step[symbol]) > 0
-            packed = np.packbits(targets, axis=1)
-            for row, source in enumerate(frontier):
-                if not targets[row].any():
-                    continue
-                key = packed[row].tobytes()
-                target = number.get(key)
-                if target is None:
-                    if len(number) >= max_states:
-                        raise StateLimitError(
-                            f"the DFA of {pattern!r} exceeds the state limit of {max_states} "
-                            "states; raise --max-states or simplify the regex"
-                        )
-                    target = number[key] = len(subsets)
-                    subsets.append(targets[row])
-                    transitions[target] = {}
-                    next_frontier.append(target)
-                transitions[source][symbol] = target
+        for row, column in np.argwhere(successors.any(axis=2)).tolist():
+            key = packed[row, column].tobytes()
+            target = number.get(key)
+            if target is None:
+                if len(number) >= max_states:
+                    raise StateLimitError(
+                        f"the DFA of {pattern!r} exceeds the state limit of {max_states} "
+                        "states; raise --max-states or simplify the regex"
+                    )
+                target = number[key] = len(subsets)
+                subsets.append(successors[row, column])
+                rows.append(np.full(len(alphabet), DEAD, dtype=np.int32))
+                next_frontier.append(target)
+            rows[frontier[row]][column] = target
         frontier = next_frontier
-    final_mask = np.zeros(n, dtype=bool)
-    final_mask[[index[q] for q in nfa.final_states]] = True
-    final = frozenset(i for i, subset in enumerate(subsets) if (subset & final_mask).any())
-    return transitions, final
-
-
-def _epsilon_closures(nfa: NFA) -> dict[object, frozenset[object]]:
-    closures: dict[object, frozenset[object]] = {}
-    for state in nfa.states:
-        seen = {state}
-        stack = [state]
-        while stack:
-            for nxt in nfa.transitions.get(stack.pop(), {}).get("", ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        closures[state] = frozenset(seen)
-    return closures
+    accepting = np.asarray(np.stack(subsets)[:, nfa.accepting].any(axis=1), dtype=bool)
+    return np.stack(rows), accepting
