@@ -7,6 +7,13 @@ every symbol, and minimisation (:mod:`regscale.automata.minimize`) leaves exactl
 states, ``t`` live transitions and ``f`` accepting states. Otherwise it redraws, up to
 ``max_tries`` times. A draw with two sinks is rejected before minimising (the sinks accept and
 have no move, so they merge).
+
+Sparse targets at scale (below about two transitions per state, hundreds of states) leave
+dozens of sinks or merged states in every draw, so rejection cannot meet them. A draw that far
+off (more than ``FAR_OFF`` sinks or merged states), or ``max_tries`` failed draws, hands over
+to construction and repair (:mod:`regscale.automata.random_dfa_construction`, whose docstring
+states its law), from the same random stream. Targets the rejection sampler meets within
+``max_tries`` draws give the DFA they always gave.
 """
 
 from __future__ import annotations
@@ -16,12 +23,18 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order
 
 from regscale.automata.compact_dfa import DEAD, CompactDFA
 from regscale.automata.minimize import breadth_first, minimize
+from regscale.automata.random_dfa_construction import co_reachable_states, construct
 from regscale.errors import ImpossibleTargetsError
+
+FAR_OFF = 30
+"""A draw with more sinks or merged states than this hands over to construction at once: the
+rejection sampler's chance of a hit is then negligible (below 1e-11 for Poisson counts)."""
+
+CONSTRUCTIONS = 20
+"""Constructions tried, each with its repair rounds, before the targets are called impossible."""
 
 SYMBOLS = string.ascii_lowercase + string.ascii_uppercase + string.digits
 """Alphabet symbols in the order random languages use them: ``a, b, c, ...``."""
@@ -75,7 +88,7 @@ def check_targets(n: int, t: int, f: int, k: int) -> None:
         raise no("a complete DFA whose states all accept is the universal language (1 state)")
 
 
-def random_min_dfa(spec: RandomDFASpec, *, max_tries: int = 2000) -> CompactDFA:
+def random_min_dfa(spec: RandomDFASpec, *, max_tries: int = 500) -> CompactDFA:
     """Draw a random minimal DFA hitting ``spec`` exactly.
 
     Parameters
@@ -83,7 +96,7 @@ def random_min_dfa(spec: RandomDFASpec, *, max_tries: int = 2000) -> CompactDFA:
     spec
         The targets and the seed.
     max_tries
-        Draws before giving up.
+        Rejection draws before construction takes over.
 
     Returns
     -------
@@ -94,32 +107,38 @@ def random_min_dfa(spec: RandomDFASpec, *, max_tries: int = 2000) -> CompactDFA:
     Raises
     ------
     ImpossibleTargetsError
-        Targets that no minimal DFA meets, or none met in ``max_tries`` draws.
+        Targets that no minimal DFA meets, or none met by rejection or construction.
     """
     rng = np.random.default_rng(spec.seed)
     alphabet = tuple(SYMBOLS[: spec.alphabet_size])
-    several_sinks = 0
-    for _ in range(max_tries):
+    tries = 0
+    while tries < max_tries:
+        tries += 1
         table = _draw_structure(rng, spec.states, spec.transitions, spec.alphabet_size)
         if table is None:
             continue
+        sinks = np.count_nonzero((table == DEAD).all(axis=1))
+        if sinks > FAR_OFF:
+            break
         accepting = _draw_accepting(rng, table, spec.accepting)
-        if accepting is None:
+        if accepting is None or sinks > 1:  # several sinks accept and have no move: they merge
             continue
-        if np.count_nonzero((table == DEAD).all(axis=1)) > 1:  # the sinks would merge
-            several_sinks += 1
-            continue
-        candidate = _minimal_if_on_target(table, accepting, alphabet, spec)
+        candidate, merged = _minimal_if_on_target(table, accepting, alphabet, spec)
         if candidate is not None:
             return candidate
-    if several_sinks > max_tries // 2:
-        raise ImpossibleTargetsError(
-            f"no minimal DFA met the targets of {spec.name} in {max_tries} draws: "
-            f"{several_sinks} left several states without a move, which merge; give more "
-            f"transitions (t closer to n * k = {spec.states * spec.alphabet_size})")
+        if merged > FAR_OFF:
+            break
+    for _ in range(CONSTRUCTIONS):
+        built = construct(rng, spec.states, spec.transitions, spec.accepting,
+                          spec.alphabet_size)
+        if built is not None:
+            candidate, _ = _minimal_if_on_target(*built, alphabet, spec)
+            if candidate is not None:
+                return candidate
     raise ImpossibleTargetsError(
-        f"no minimal DFA met the targets of {spec.name} in {max_tries} draws; "
-        "the targets are likely impossible (e.g. too many accepting states to stay minimal)"
+        f"no minimal DFA met the targets of {spec.name} in {tries} random draws and "
+        f"{CONSTRUCTIONS} constructions; the targets are likely impossible (e.g. too many "
+        "accepting states to stay minimal)"
     )
 
 
@@ -186,28 +205,16 @@ def _draw_accepting(rng: np.random.Generator, table: np.ndarray, f: int) -> np.n
 
 def _minimal_if_on_target(
     table: np.ndarray, accepting: np.ndarray, alphabet: tuple[str, ...], spec: RandomDFASpec
-) -> CompactDFA | None:
-    """The minimal DFA of the draw if it meets the targets, else None. Every state is reachable
-    (the spanning tree); the draw is rejected when some state cannot reach an accepting one."""
-    if not _co_reachable(table, accepting):
-        return None
+) -> tuple[CompactDFA | None, int]:
+    """The minimal DFA of the draw if it meets the targets, else None; and how many states
+    minimisation merged away (0 when some state cannot reach an accepting one, which rejects the
+    draw before minimising). Every state is reachable (the spanning tree)."""
+    if not co_reachable_states(table, accepting).all():
+        return None, 0
     minimal = minimize(breadth_first(table, accepting, 0, alphabet))
     on_target = (
         minimal.n_states == spec.states
         and minimal.n_transitions == spec.transitions
         and minimal.n_accepting == spec.accepting
     )
-    return minimal if on_target else None
-
-
-def _co_reachable(table: np.ndarray, accepting: np.ndarray) -> bool:
-    """Whether every state reaches an accepting one: a breadth-first search over the reversed
-    transitions from an extra node that points at every accepting state."""
-    n = table.shape[0]
-    rows, symbols = np.nonzero(table != DEAD)
-    finals = np.flatnonzero(accepting)
-    sources = np.concatenate([table[rows, symbols], np.full(len(finals), n)])
-    targets = np.concatenate([rows, finals])
-    reverse = sp.csr_matrix((np.ones(len(sources)), (sources, targets)), shape=(n + 1, n + 1))
-    reached = breadth_first_order(reverse, n, directed=True, return_predecessors=False)
-    return bool(len(reached) == n + 1)
+    return (minimal if on_target else None), spec.states - minimal.n_states
