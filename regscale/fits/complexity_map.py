@@ -224,8 +224,22 @@ def _chinchilla(n: np.ndarray, d: np.ndarray, loss: np.ndarray) -> dict[str, Any
                         at_bound=at_bound)
         out[f"chinchilla_{name}_low"], out[f"chinchilla_{name}_high"] = low, high
         verdicts.append(quality.verdict)
-    out["chinchilla_verdict"] = verdicts[0] if verdicts[0] != OK else verdicts[1]
+    out["chinchilla_verdict"] = _joint_verdict(verdicts, skipped=not refits)
     return out
+
+
+def _joint_verdict(verdicts: list[str], *, skipped: bool) -> str:
+    """``ok`` when both exponents are; else each failing exponent's reasons under its name,
+    e.g. ``poorly determined: alpha: no interval; beta: 1 decades of x; no interval``, with a
+    note when the bootstrap was skipped because N or D spans too few decades."""
+    bad = [(name, verdict) for name, verdict in zip(("alpha", "beta"), verdicts, strict=True)
+           if verdict != OK]
+    if not bad:
+        return OK
+    status = "failed" if any(v.startswith("failed") for _, v in bad) else "poorly determined"
+    reasons = "; ".join(f"{name}: {verdict.split(': ', 1)[-1]}" for name, verdict in bad)
+    note = f" (no bootstrap: N or D spans under {MIN_DECADES} decades)" if skipped else ""
+    return f"{status}: {reasons}{note}"
 
 
 def _alpha_interval(x: np.ndarray, loss: np.ndarray, floor: float) -> tuple[float, float]:

@@ -67,3 +67,28 @@ def test_compute_frontier_is_the_lower_envelope() -> None:
     flops = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     loss = np.array([5.0, 6.0, 4.0, 4.5, 3.0])
     assert compute_frontier(flops, loss).tolist() == [0, 2, 4]
+
+
+def test_chinchilla_verdict_names_each_failing_exponent_and_why() -> None:
+    """Budgets over one decade: beta cannot be judged, and the bootstrap is skipped for both."""
+    for verdict in fit_language_laws(synthetic_results())["chinchilla_verdict"]:
+        assert verdict.startswith("poorly determined: alpha: ")
+        assert "; beta: 1 decades of x" in verdict and verdict.endswith("1.5 decades)")
+
+
+def test_chinchilla_verdict_is_ok_for_a_law_the_grid_supports() -> None:
+    """L = 0.5 + 300 / N^0.35 + 2000 / D^0.3 over 2.5 decades of N and 2 of D, 0.5% noise."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for n in np.logspace(3, 5.5, 6):
+        for tokens in np.logspace(5, 7, 5):
+            loss = (0.5 + 300 / n**0.35 + 2000 / tokens**0.3) * np.exp(rng.normal(0, 0.005))
+            row = {"language": "L", "arch": "gpt", "status": "completed",
+                   "non_embedding_params": n, "tokens": tokens, "dataset_tokens": None,
+                   "flops": 6 * n * tokens, "loss": loss, "optimal_loss": 0.5}
+            row.update({m: 4.0 for m in COMPLEXITY_MEASURES})
+            rows.append(row)
+    law = fit_language_laws(pd.DataFrame(rows)).iloc[0]
+    assert law["chinchilla_verdict"] == "ok"
+    assert law["chinchilla_alpha_low"] <= 0.35 <= law["chinchilla_alpha_high"]
+    assert law["chinchilla_beta_low"] <= 0.3 <= law["chinchilla_beta_high"]
