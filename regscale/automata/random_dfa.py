@@ -26,7 +26,11 @@ import numpy as np
 
 from regscale.automata.compact_dfa import DEAD, CompactDFA
 from regscale.automata.minimize import breadth_first, minimize
-from regscale.automata.random_dfa_construction import co_reachable_states, construct
+from regscale.automata.random_dfa_construction import (
+    co_reachable_states,
+    construct,
+    draw_accepting,
+)
 from regscale.errors import ImpossibleTargetsError
 
 FAR_OFF = 30
@@ -120,7 +124,7 @@ def random_min_dfa(spec: RandomDFASpec, *, max_tries: int = 500) -> CompactDFA:
         sinks = np.count_nonzero((table == DEAD).all(axis=1))
         if sinks > FAR_OFF:
             break
-        accepting = _draw_accepting(rng, table, spec.accepting)
+        accepting = draw_accepting(rng, table, spec.accepting)
         if accepting is None or sinks > 1:  # several sinks accept and have no move: they merge
             continue
         candidate, merged = _minimal_if_on_target(table, accepting, alphabet, spec)
@@ -188,19 +192,6 @@ def _free_slots(picks: list[int], n: int, k: int) -> list[int]:
         chosen.append(position)
         add(position, -1)
     return chosen
-
-
-def _draw_accepting(rng: np.random.Generator, table: np.ndarray, f: int) -> np.ndarray | None:
-    n = table.shape[0]
-    sinks = np.flatnonzero((table == DEAD).all(axis=1))
-    if len(sinks) > f:
-        return None
-    others = np.setdiff1d(np.arange(n), sinks)
-    picked = rng.choice(others, size=f - len(sinks), replace=False)
-    accepting = np.zeros(n, dtype=bool)
-    accepting[sinks] = True
-    accepting[picked] = True
-    return accepting
 
 
 def _minimal_if_on_target(

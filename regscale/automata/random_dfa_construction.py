@@ -63,7 +63,9 @@ def construct(rng: np.random.Generator, n: int, t: int, f: int, k: int, *,
     docstring; None when ``rounds`` repairs do not make it minimal or some symbol is unused."""
     table, tree = _tree(rng, n, k, leaves_allowed=t - n + 2)
     _add_moves(rng, table, t)
-    accepting = _acceptance(rng, table, f)
+    accepting = draw_accepting(rng, table, f)
+    if accepting is None:  # not reached: the tree leaves at most one state without a move
+        return None
     for _ in range(rounds):
         if not _use_every_symbol(rng, table, tree):
             return None
@@ -124,13 +126,18 @@ def _add_moves(rng: np.random.Generator, table: np.ndarray, t: int) -> None:
     table[chosen[:, 0], chosen[:, 1]] = rng.integers(n, size=extra)
 
 
-def _acceptance(rng: np.random.Generator, table: np.ndarray, f: int) -> np.ndarray:
-    """Step 3: the state without a move, if any, and others at random up to ``f``."""
+def draw_accepting(rng: np.random.Generator, table: np.ndarray, f: int) -> np.ndarray | None:
+    """Every state without a move (a sink) and others at random up to ``f`` accept; None when
+    there are more sinks than ``f`` (the rejection sampler's step and step 3 here)."""
     n = table.shape[0]
+    sinks = np.flatnonzero((table == DEAD).all(axis=1))
+    if len(sinks) > f:
+        return None
+    others = np.setdiff1d(np.arange(n), sinks)
+    picked = rng.choice(others, size=f - len(sinks), replace=False)
     accepting = np.zeros(n, dtype=bool)
-    accepting[(table == DEAD).all(axis=1)] = True
-    others = np.flatnonzero(~accepting)
-    accepting[rng.choice(others, size=f - int(accepting.sum()), replace=False)] = True
+    accepting[sinks] = True
+    accepting[picked] = True
     return accepting
 
 
