@@ -4,14 +4,14 @@
     python benchmarks/trainer.py --device cuda   # also bf16 MFU of ~20M and ~100M GPTs
 
 Ours is the whole training loop (``regscale.training.loop.train``: data generation, schedule,
-clipping, AdamW), timed by its own step clock, read at an evaluation of one row every
+clipping, AdamW), timed by its own step clock, read at an evaluation of two rows every
 :data:`WINDOW` steps (evaluation and checkpoints are outside it). The references are the
 most direct PyTorch: a GPT with hand-written causal attention (and one with SDPA), and an
 ``nn.Embedding`` + ``nn.LSTM`` + ``nn.Linear`` language model, trained on fixed random tokens
 with AdamW and clipping. Config (issue 3): 4 layers, 4 heads, d_model 128, context 256, batch
 32, vocab 16, fp32. Ours and the references alternate ``--repeats`` times; both sides are timed
-as the mean step of windows of :data:`WINDOW` steps after warm-up, and the ratio is of the
-median windows over all repeats, so load on the machine that comes and goes hits both
+as the mean step of windows of :data:`WINDOW` steps after a window of warm-up, and the ratio is
+of the median windows over all repeats, so load on the machine that comes and goes hits both
 sides alike (issue 14). Targets, each with a verdict: >= 0.95x the reference, data generation
 < 2% of step time, and on GPU MFU >= 40%.
 """
@@ -113,14 +113,14 @@ pay). Both sides are timed as the mean step of windows of this many steps."""
 
 def reference_step_seconds(model: nn.Module, steps: int, device: str) -> list[float]:
     """Plain loop on fixed random tokens: forward, cross-entropy, backward, clip, AdamW; the
-    mean step seconds of each window of :data:`WINDOW` steps after two warm-up steps."""
+    mean step seconds of each window of :data:`WINDOW` steps after a first window of warm-up
+    (the same steps as ours: :func:`full_windows`)."""
     model = model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     data = torch.randint(0, VOCAB, (BATCH, CONTEXT + 1), device=device)
-    clock = []
-    for i in range(steps + 2):
-        if i >= 2 and (i - 2) % WINDOW == 0:  # warm-up steps excluded
-            clock.append(time.perf_counter())
+    total = steps + WINDOW
+    marks = []
+    for step in range(1, total + 1):
         logits = model(data[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, VOCAB), data[:, 1:].reshape(-1))
         loss.backward()
@@ -128,8 +128,9 @@ def reference_step_seconds(model: nn.Module, steps: int, device: str) -> list[fl
         opt.step()
         opt.zero_grad(set_to_none=True)
         loss.item()
-    clock.append(time.perf_counter())
-    return [(b - a) / WINDOW for a, b in itertools.pairwise(clock)]
+        if step % WINDOW == 0 or step == total:  # where our loop evaluates and reads its clock
+            marks.append((step, time.perf_counter()))
+    return full_windows(marks)
 
 
 def our_step_seconds(arch: str, steps: int, device: str) -> tuple[list[float], float]:
@@ -142,8 +143,13 @@ def our_step_seconds(arch: str, steps: int, device: str) -> tuple[list[float], f
                             folder=Path(tmp) / "run")
         rows = [(row["step"], row["wall_seconds"])
                 for row in RunFolder(Path(tmp) / "run").read_metrics()]
-    return ([(b - a) / WINDOW for (i, a), (j, b) in itertools.pairwise(rows) if j - i == WINDOW],
-            summary["data_fraction"])
+    return full_windows(rows), summary["data_fraction"]
+
+
+def full_windows(marks: list[tuple[int, float]]) -> list[float]:
+    """Mean step seconds between clock marks (step, seconds) exactly :data:`WINDOW` steps apart;
+    the first mark ends the warm-up window, and a shorter last window is left out."""
+    return [(b - a) / WINDOW for (i, a), (j, b) in itertools.pairwise(marks) if j - i == WINDOW]
 
 
 def ours(arch: str, steps: int, device: str, *, size: ModelConfig | None = None,
