@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 from regscale.errors import ConfigError, UnknownNameError
 from regscale.models.base import SequenceModel
+from regscale.models.fused import FusedModel
+from regscale.models.fused_gpt import FusedGPT
+from regscale.models.fused_lstm import FusedLSTM
+from regscale.models.fused_transformer_xl import FusedTransformerXL
 from regscale.models.gpt import GPT, GPTConfig
 from regscale.models.lstm import LSTM, LSTMConfig
 from regscale.models.plugins import build_plugin, resolve_builder
@@ -111,3 +115,26 @@ def build_model(config: ModelConfig, vocab_size: int) -> SequenceModel:
                             dropout=config.dropout)
     return MODELS[config.arch](vocab_size, config.context, n_layer, d_model, n_head,
                                config.dropout)
+
+
+FUSED_MODELS: dict[type[SequenceModel], type[FusedModel]] = {
+    GPT: FusedGPT,
+    TransformerXL: FusedTransformerXL,
+    LSTM: FusedLSTM,
+}
+"""Solo model class -> its fused form (K members trained as one model)."""
+
+
+def fused_form(solo: SequenceModel) -> type[FusedModel] | None:
+    """The fused class of a solo model, or None when it trains solo only.
+
+    The built-in models name theirs in :data:`FUSED_MODELS`; a plug-in declares a class
+    attribute ``fused_form`` (a :class:`FusedModel` subclass). A model with dropout has none:
+    its members would share one stream of random draws.
+    """
+    if float(getattr(solo.config, "dropout", 0.0) or 0.0) > 0:
+        return None
+    declared = FUSED_MODELS.get(type(solo), getattr(type(solo), "fused_form", None))
+    if isinstance(declared, type) and issubclass(declared, FusedModel):
+        return declared
+    return None

@@ -23,20 +23,19 @@ import contextlib
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch.nn import functional as F
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from regscale.errors import ConfigError
 from regscale.fits.convergence import convergence
 from regscale.models.base import SequenceModel
-from regscale.models.registry import build_model
+from regscale.models.registry import build_model, fused_form
 from regscale.store import BEST_METRICS, Checkpoint, RunFolder, load_weights
 from regscale.training.data import training_data
 from regscale.training.distributed import (
@@ -44,11 +43,12 @@ from regscale.training.distributed import (
     broadcast_flag,
     broadcast_object,
     init_distributed,
-    mean_over_ranks,
     shutdown,
 )
 from regscale.training.evaluation import acceptance_rate, binomial_standard_error, evaluate
+from regscale.training.group_key import check_groupable
 from regscale.training.live_metrics import MetricSink, open_sinks
+from regscale.training.model_group import FusedGroup, MemberState, ModelGroup, SoloGroup
 from regscale.training.run_config import RunConfig
 from regscale.training.schedule import learning_rate
 
@@ -102,23 +102,11 @@ def load_model_weights(model: SequenceModel, path: Path) -> None:
         raise ConfigError(f"weights in {path} do not fit this model: {first}") from None
 
 
-def make_optimizer(model: SequenceModel, config: RunConfig, device: torch.device
-                   ) -> torch.optim.Optimizer:
-    """AdamW; weight decay on matrices only (nanoGPT's grouping)."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [
-        {"params": [p for p in params if p.dim() >= 2], "weight_decay": config.optim.weight_decay},
-        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=config.optim.lr,
-                             betas=(config.optim.beta1, config.optim.beta2),
-                             fused=device.type == "cuda")
-
-
 def train(config: RunConfig, folder_path: Path, *, resume: bool = True,
           progress: bool | None = None, log: Callable[[str], None] | None = None,
           live: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Train one run into ``folder_path`` and return its summary.
+    """Train one run into ``folder_path`` and return its summary: a group of one
+    (:func:`train_group`).
 
     Parameters
     ----------
@@ -137,209 +125,314 @@ def train(config: RunConfig, folder_path: Path, *, resume: bool = True,
         Live metric sinks (:mod:`regscale.training.live_metrics`), e.g. ``("tensorboard",)``;
         they do not change the run or its id.
     """
-    folder = RunFolder(folder_path)
-    if (summary := folder.read_summary()) is not None:
-        return summary
-    folder.check_owner(config.run_id())
-    if folder.checkpoint.exists() and not resume:
-        raise ConfigError(f"{folder.path} has an unfinished run with a checkpoint; "
-                          "pass --resume to continue it")
-    use_cuda = (config.system.device in ("auto", "cuda") and torch.cuda.is_available()) or \
-        config.system.device.startswith("cuda")
+    return train_group([(config, folder_path)], resume=resume, progress=progress, log=log,
+                       live=live)[0]
+
+
+def train_group(runs: Sequence[tuple[RunConfig, Path]], *, resume: bool = True,
+                progress: bool | None = None, log: Callable[[str], None] | None = None,
+                live: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Train K runs of one architecture and shape together; returns their summaries in order.
+
+    Each run keeps its own folder, seed, stream, rate and schedule, budget, early stopping,
+    clipping and divergence, and writes what it would write alone. With more than one
+    unfinished run whose model has a fused form (:func:`regscale.models.registry.fused_form`)
+    they train as one fused model; otherwise (one run, no fused form, DDP) each trains alone.
+    Finished runs are returned as they are. See :func:`train` for the other parameters.
+
+    Raises
+    ------
+    ConfigError
+        The runs cannot share a group (:func:`regscale.training.group_key.group_key` differs).
+    """
+    summaries: list[dict[str, Any] | None] = []
+    pending: list[tuple[RunConfig, RunFolder]] = []
+    for config, path in runs:
+        folder = RunFolder(path)
+        summary = folder.read_summary()
+        summaries.append(summary)
+        if summary is not None:
+            continue
+        folder.check_owner(config.run_id())
+        if folder.checkpoint.exists() and not resume:
+            raise ConfigError(f"{folder.path} has an unfinished run with a checkpoint; "
+                              "pass --resume to continue it")
+        pending.append((config, folder))
+    if pending:
+        check_groupable([config for config, _ in pending])
+        done = iter(_train_pending(pending, progress, log, live))
+        summaries = [s if s is not None else next(done) for s in summaries]
+    return [s for s in summaries if s is not None]
+
+
+def _train_pending(pending: list[tuple[RunConfig, RunFolder]], progress: bool | None,
+                   log: Callable[[str], None] | None, live: tuple[str, ...]
+                   ) -> list[dict[str, Any]]:
+    system = pending[0][0].system
+    use_cuda = (system.device in ("auto", "cuda") and torch.cuda.is_available()) or \
+        system.device.startswith("cuda")
     info = init_distributed(use_cuda)
     try:
-        sinks = open_sinks(live, folder.path, f"{config.language.name} {config.model.arch} "
-                           f"{config.model.size} {config.data.tokens:.0e} tokens") \
-            if info.is_main else []
+        sinks = [open_sinks(live, folder.path, f"{config.language.name} {config.model.arch} "
+                            f"{config.model.size} {config.data.tokens:.0e} tokens")
+                 if info.is_main else [] for config, folder in pending]
         try:
-            return _Trainer(config, folder, info, progress, log, sinks).run()
+            trainer = _Trainer(pending, info, progress, log, sinks)
+            if trainer.group is None:  # no fused form: one after another
+                return [_Trainer([run], info, progress, log, [own]).run()[0]
+                        for run, own in zip(pending, sinks, strict=True)]
+            return trainer.run()
         finally:
-            for sink in sinks:
-                sink.close()
+            for member_sinks in sinks:
+                for sink in member_sinks:
+                    sink.close()
     finally:
         shutdown(info)
 
 
-class _Trainer:
-    """One run's state; ``run`` is the loop."""
+class _Member:
+    """One run of a group: everything per run except the model and optimiser."""
 
-    def __init__(self, config: RunConfig, folder: RunFolder, info: DistInfo,
-                 progress: bool | None, log: Callable[[str], None] | None,
-                 sinks: list[MetricSink]) -> None:
-        self.config, self.folder, self.info, self.sinks = config, folder, info, sinks
+    def __init__(self, config: RunConfig, folder: RunFolder, device: torch.device,
+                 info: DistInfo, sinks: list[MetricSink]) -> None:
+        self.config, self.folder, self.sinks = config, folder, sinks
         self.run_id = config.run_id()
-        self.log = log if log is not None else (lambda _: None)
-        self.device = resolve_device(config.system.device, info)
-        if self.device.type == "cuda":
-            torch.backends.cuda.matmul.allow_tf32 = True
-            torch.backends.cudnn.allow_tf32 = True
-        self.autocast = autocast_for(self.device, config.system.dtype)
-        self.data = training_data(config.language, self.device)
+        self.data = training_data(config.language, device)
         torch.manual_seed(config.system.seed)
-        self.model = build_model(config.model, self.data.vocab_size).to(self.device)
+        self.model = build_model(config.model, self.data.vocab_size).to(device)
         if config.init_from is not None:
             load_model_weights(self.model, resolve_init_from(config.init_from, folder.path))
-        self.optimizer = make_optimizer(self.model, config, self.device)
         self.window = config.model.context + 1
         self.eval_every = eval_interval(config)
+        self.total = config.total_steps
         self.stream = self.data.train_stream(
             stateful=self.model.stateful, batch_size=config.data.batch_size, window=self.window,
             seed=config.data.seed, dataset_tokens=config.data.dataset_tokens)
         self.eval_set = self.data.eval_set(
             stateful=self.model.stateful, rows=config.eval.rows, segments=config.eval.segments,
             window=self.window, seed=config.eval.seed)
-        forward = torch.compile(self.model) if config.system.compile else self.model
-        self.forward: Any = (DistributedDataParallel(forward) if info.enabled else forward)
-        self.show_progress = progress if progress is not None else sys.stderr.isatty()
+        self.rows = info.rows(config.data.batch_size)
         self.step = 0
         self.tokens_seen = 0
         self.best: dict[str, Any] = {}
         self.evals_since_best = 0
         self.train_seconds = 0.0
         self.data_seconds = 0.0
-        self.memory: Any = None
         self.loss_sum, self.loss_count = 0.0, 0
+        self.status, self.message = "", ""  # set when the run ends
+
+    def lr(self, step: int) -> float:
+        o = self.config.optim
+        return learning_rate(step, peak=o.lr, warmup_steps=o.warmup_steps,
+                             total_steps=self.total, min_ratio=o.min_lr_ratio)
+
+    def end(self, status: str, message: str = "") -> None:
+        self.status, self.message = status, message
+
+
+class _Trainer:
+    """A group's state; ``run`` is the loop."""
+
+    def __init__(self, runs: list[tuple[RunConfig, RunFolder]], info: DistInfo,
+                 progress: bool | None, log: Callable[[str], None] | None,
+                 sinks: list[list[MetricSink]]) -> None:
+        first = runs[0][0]
+        self.info = info
+        self.log = log if log is not None else (lambda _: None)
+        self.device = resolve_device(first.system.device, info)
+        if self.device.type == "cuda":
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
+        self.autocast = autocast_for(self.device, first.system.dtype)
+        self.members = [_Member(config, folder, self.device, info, own)
+                        for (config, folder), own in zip(runs, sinks, strict=True)]
+        self.group = self._group()
+        self.show_progress = progress if progress is not None else sys.stderr.isatty()
+        self.group_size = len(self.members)
+
+    def _group(self) -> ModelGroup | None:
+        """The members' models as one group; None when several cannot be fused."""
+        first = self.members[0]
+        if len(self.members) == 1:
+            forward = torch.compile(first.model) if first.config.system.compile else first.model
+            if self.info.enabled:
+                forward = DistributedDataParallel(forward)
+            return SoloGroup(first.model, first.config.optim, self.device, forward, self.info)
+        fused = fused_form(first.model)
+        if fused is None or self.info.enabled:
+            return None
+        shapes = [{n: t.shape for n, t in m.model.state_dict().items()} for m in self.members]
+        if any(shape != shapes[0] for shape in shapes):
+            raise ConfigError(f"runs {[m.run_id for m in self.members]} cannot share a group: "
+                              "their models differ in shape (vocabulary?)")
+        return FusedGroup([m.model for m in self.members], fused, first.config.optim,
+                          self.device)
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def _start(self) -> None:
-        if self.info.is_main:
-            self.folder.claim(self.run_id, self.config.to_dict(), self.info.world_size)
-        if self.folder.checkpoint.exists():
-            self._restore(self.folder.load_checkpoint(self.run_id))
-            self.log(f"resumed {self.run_id} at step {self.step}")
-        if self.info.is_main and self.folder.metrics.exists():
-            # rows past the checkpoint will be written again; so will every row of a run killed
-            # after its first evaluation but before its first checkpoint (step 0: none kept)
-            self.folder.truncate_metrics(self.step)
-
-    def _restore(self, state: Checkpoint) -> None:
+        states: list[MemberState | None] = []
+        for member in self.members:
+            folder = member.folder
+            if self.info.is_main:
+                folder.claim(member.run_id, member.config.to_dict(), self.info.world_size)
+            state = None
+            if folder.checkpoint.exists():
+                state = self._restore(member, folder.load_checkpoint(member.run_id))
+                self.log(f"resumed {member.run_id} at step {member.step}")
+            states.append(state)
+            if self.info.is_main and folder.metrics.exists():
+                # rows past the checkpoint will be written again; so will every row of a run
+                # killed after its first evaluation but before its first checkpoint (step 0)
+                folder.truncate_metrics(member.step)
+        assert self.group is not None
         try:
-            self.model.load_state_dict(state.model)
-            self.optimizer.load_state_dict(state.optimizer)
-            self.stream.load_state_dict(state.stream)
-            self.step, self.tokens_seen = int(state.step), int(state.tokens_seen)
-            self.best, self.evals_since_best = dict(state.best), int(state.evals_since_best)
-            self.train_seconds = float(state.train_seconds)
-            self.data_seconds = float(state.data_seconds)
+            self.group.restore(states)
+        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
+            raise ConfigError(f"a checkpoint of {[m.run_id for m in self.members]} does not "
+                              f"match its run: {str(exc).splitlines()[0]}") from None
+
+    def _restore(self, member: _Member, state: Checkpoint) -> MemberState:
+        try:
+            member.stream.load_state_dict(state.stream)
+            member.step, member.tokens_seen = int(state.step), int(state.tokens_seen)
+            member.best, member.evals_since_best = dict(state.best), int(state.evals_since_best)
+            member.train_seconds = float(state.train_seconds)
+            member.data_seconds = float(state.data_seconds)
             torch.set_rng_state(state.rng_cpu)
             if self.device.type == "cuda" and state.rng_cuda is not None:
                 torch.cuda.set_rng_state(state.rng_cuda, self.device)
-            memory = state.memory
-            self.memory = None if memory is None or self.info.enabled else \
-                tuple(m.to(self.device) for m in memory)
+            if len(self.members) == 1:  # the solo model checks the weights in full here
+                member.model.load_state_dict(state.model)
         except (KeyError, RuntimeError, ValueError, TypeError) as exc:
-            raise ConfigError(f"checkpoint {self.folder.checkpoint} does not match this run: "
+            raise ConfigError(f"checkpoint {member.folder.checkpoint} does not match this run: "
                               f"{str(exc).splitlines()[0]}") from None
+        return state.model, state.optimizer, state.memory
 
-    def _checkpoint(self) -> None:
+    def _checkpoint(self, k: int) -> None:
         if not self.info.is_main:
             return
-        self.folder.save_checkpoint(Checkpoint(
-            run_id=self.run_id, step=self.step, tokens_seen=self.tokens_seen,
-            model=self.model.state_dict(), optimizer=self.optimizer.state_dict(),
-            stream=self.stream.state_dict(), best=self.best,
-            evals_since_best=self.evals_since_best, train_seconds=self.train_seconds,
-            data_seconds=self.data_seconds, rng_cpu=torch.get_rng_state(),
+        assert self.group is not None
+        member = self.members[k]
+        model, optimizer, memory = self.group.member_state(k, member.lr(member.step))
+        member.folder.save_checkpoint(Checkpoint(
+            run_id=member.run_id, step=member.step, tokens_seen=member.tokens_seen,
+            model=model, optimizer=optimizer, stream=member.stream.state_dict(),
+            best=member.best, evals_since_best=member.evals_since_best,
+            train_seconds=member.train_seconds, data_seconds=member.data_seconds,
+            rng_cpu=torch.get_rng_state(),
             rng_cuda=torch.cuda.get_rng_state(self.device)
             if self.device.type == "cuda" else None,
-            memory=None if self.memory is None else [m.cpu() for m in self.memory],
+            memory=memory,
         ))
 
     # -- the loop -------------------------------------------------------------------------------
-    def run(self) -> dict[str, Any]:
+    def run(self) -> list[dict[str, Any]]:
         self._start()
-        total = self.config.total_steps
-        bar = tqdm(total=total, initial=self.step, unit="step", disable=not (
-            self.show_progress and self.info.is_main), dynamic_ncols=True, leave=False)
-        status, message = "completed", ""
+        assert self.group is not None
+        bar = tqdm(total=sum(m.total for m in self.members),
+                   initial=sum(min(m.step, m.total) for m in self.members), unit="step",
+                   disable=not (self.show_progress and self.info.is_main), dynamic_ncols=True,
+                   leave=False)
         try:
-            if self.config.init_from is not None and self.step == 0 and not self.best:
-                row = self._evaluate()  # fine-tuning for zero steps is a candidate for the best
-                if not math.isfinite(row["loss"]):
-                    status, message = "diverged", f"the initial weights give eval loss " \
-                        f"{row['loss']}; the run is marked diverged"
-                    total = 0
-            while self.step < total:
-                loss = self._train_step()
-                if not math.isfinite(loss):
-                    status = "diverged"
-                    message = (f"loss became {loss} at step {self.step} "
-                               f"(lr {self._lr(self.step - 1):.2e}); the run is marked diverged")
-                    break
-                bar.update(1)
-                if self.step % self.eval_every == 0 or self.step == total:
-                    row = self._evaluate()
-                    bar.set_postfix(loss=f"{row['loss']:.4f}",
-                                    excess=f"{row.get('excess_bits', float('nan')):.4f}")
+            for k, member in enumerate(self.members):
+                if member.config.init_from is not None and member.step == 0 and not member.best:
+                    row = self._evaluate(k)  # fine-tuning for zero steps may be the best
                     if not math.isfinite(row["loss"]):
-                        status, message = "diverged", f"eval loss is {row['loss']} at step " \
-                            f"{self.step}; the run is marked diverged"
-                        break
-                    if self._should_stop():
-                        status = "early_stopped"
-                        break
+                        member.end("diverged", f"the initial weights give eval loss "
+                                   f"{row['loss']}; the run is marked diverged")
+                if member.step >= member.total and not member.status:
+                    member.end("completed")
+            self._drop_finished()
+            while self.members:
+                self._train_step()
+                bar.update(len(self.members))
+                for k, member in enumerate(self.members):
+                    if member.status:
+                        continue
+                    if member.step % member.eval_every == 0 or member.step == member.total:
+                        row = self._evaluate(k)
+                        bar.set_postfix(loss=f"{row['loss']:.4f}",
+                                        excess=f"{row.get('excess_bits', float('nan')):.4f}")
+                        if not math.isfinite(row["loss"]):
+                            member.end("diverged", f"eval loss is {row['loss']} at step "
+                                       f"{member.step}; the run is marked diverged")
+                        elif self._should_stop(member):
+                            member.end("early_stopped")
+                    if member.step >= member.total and not member.status:
+                        member.end("completed")
+                self._drop_finished()
         finally:
             bar.close()
-        return self._finish(status, message)
+        return [self.summaries[id(m)] for m in self.all_members]
 
-    def _lr(self, step: int) -> float:
-        o = self.config.optim
-        return learning_rate(step, peak=o.lr, warmup_steps=o.warmup_steps,
-                             total_steps=self.config.total_steps, min_ratio=o.min_lr_ratio)
+    def _drop_finished(self) -> None:
+        """Write the summaries of members that ended and take them out of the group."""
+        if not hasattr(self, "all_members"):
+            self.all_members, self.summaries = list(self.members), {}
+        keep = [k for k, m in enumerate(self.members) if not m.status]
+        for k, member in enumerate(self.members):
+            if member.status:
+                self.summaries[id(member)] = self._finish(k)
+        if keep and len(keep) < len(self.members):
+            assert self.group is not None
+            self.group.keep(keep)
+        self.members = [self.members[k] for k in keep]
 
-    def _train_step(self) -> float:
+    def _train_step(self) -> None:
+        """One step of every member; a member whose loss is not finite ends as diverged."""
+        assert self.group is not None
+        batches, data_seconds = [], []
+        for member in self.members:
+            start = time.perf_counter()
+            batch = member.stream.next_batch()[member.rows]
+            batches.append(batch.to(self.device, non_blocking=True))
+            data_seconds.append(time.perf_counter() - start)
         start = time.perf_counter()
-        batch = self.stream.next_batch()[self.info.rows(self.config.data.batch_size)]
-        batch = batch.to(self.device, non_blocking=True)
-        data_done = time.perf_counter()
-        for group in self.optimizer.param_groups:
-            group["lr"] = self._lr(self.step)
-        with self.autocast:
-            logits, memory = self.forward(batch[:, :-1], self.memory)
-        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]),
-                               batch[:, 1:].reshape(-1))
-        value = float(mean_over_ranks(loss.detach(), self.info).item())
-        if not math.isfinite(value):
-            return value
-        loss.backward()
-        if self.config.optim.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.optim.grad_clip)
-        self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
-        self.memory = self.model.detach_memory(memory) if self.model.stateful else None
-        self.step += 1
-        self.tokens_seen += self.config.tokens_per_step
-        self.loss_sum += value
-        self.loss_count += 1
-        self.data_seconds += data_done - start
-        self.train_seconds += time.perf_counter() - start
-        return value
+        losses = self.group.train_step(batches, [m.lr(m.step) for m in self.members],
+                                       self.autocast)
+        shared = (time.perf_counter() - start) / len(self.members)  # compute, shared equally
+        for member, loss, data in zip(self.members, losses, data_seconds, strict=True):
+            if not math.isfinite(loss):
+                member.end("diverged", f"loss became {loss} at step {member.step} (lr "
+                           f"{member.lr(member.step - 1):.2e}); the run is marked diverged")
+                continue
+            member.step += 1
+            member.tokens_seen += member.config.tokens_per_step
+            member.loss_sum += loss
+            member.loss_count += 1
+            member.data_seconds += data
+            member.train_seconds += data + shared
 
-    def _evaluate(self) -> dict[str, Any]:
+
+    def _evaluate(self, k: int) -> dict[str, Any]:
+        assert self.group is not None
+        member = self.members[k]
+        model = self.group.view(k)
         metrics: dict[str, Any] = {}
         if self.info.is_main:
-            metrics = evaluate(self.model, self.eval_set, self.autocast)
+            metrics = evaluate(model, member.eval_set, self.autocast)
         row = {
-            "step": self.step, "tokens": self.tokens_seen,
-            "flops": self.tokens_seen * self.model.train_flops_per_token(),
-            "lr": self._lr(max(self.step - 1, 0)),
-            "train_loss": self.loss_sum / self.loss_count if self.loss_count else math.nan,
-            "wall_seconds": self.train_seconds, "threads": torch.get_num_threads(),
-            "tokens_per_second": self.tokens_seen / max(self.train_seconds, 1e-9),
+            "step": member.step, "tokens": member.tokens_seen,
+            "flops": member.tokens_seen * model.train_flops_per_token(),
+            "lr": member.lr(max(member.step - 1, 0)),
+            "train_loss": member.loss_sum / member.loss_count if member.loss_count
+            else math.nan,
+            "wall_seconds": member.train_seconds, "threads": torch.get_num_threads(),
+            "tokens_per_second": member.tokens_seen / max(member.train_seconds, 1e-9),
             **metrics,
         }
-        self.loss_sum, self.loss_count = 0.0, 0
+        member.loss_sum, member.loss_count = 0.0, 0
         if self.info.is_main and math.isfinite(metrics["loss"]):
-            if not self.best or metrics["loss"] < self.best["loss"] - MIN_IMPROVEMENT:
-                self.best = {k: v for k, v in row.items() if isinstance(v, int | float)}
-                self.evals_since_best = 0
-                self.folder.save_best_model(self.run_id, self.model.state_dict())
+            if not member.best or metrics["loss"] < member.best["loss"] - MIN_IMPROVEMENT:
+                member.best = {k: v for k, v in row.items() if isinstance(v, int | float)}
+                member.evals_since_best = 0
+                member.folder.save_best_model(member.run_id, model.state_dict())
             else:
-                self.evals_since_best += 1
-            self.folder.append_metrics(row)
-            for sink in self.sinks:
+                member.evals_since_best += 1
+            member.folder.append_metrics(row)
+            for sink in member.sinks:
                 sink.write(row)
-            self._checkpoint()
+            self._checkpoint(k)
             self.log(_format_row(row))
         # Only rank 0 evaluates; every rank must agree on a non-finite loss, or the others
         # would go on training and wait forever for rank 0 at the next collective.
@@ -349,68 +442,73 @@ class _Trainer:
             return row
         return {"loss": 0.0 if finite else math.nan}
 
-    def _should_stop(self) -> bool:
-        finite = self.config.data.dataset_tokens is not None
-        stop = finite and self.evals_since_best >= self.config.eval.patience
+    def _should_stop(self, member: _Member) -> bool:
+        finite = member.config.data.dataset_tokens is not None
+        stop = finite and member.evals_since_best >= member.config.eval.patience
         return broadcast_flag(stop, self.info, self.device)
 
-    def _measure_acceptance(self) -> None:
+    def _measure_acceptance(self, k: int) -> None:
         """The best model's acceptance: the fraction of ``eval.samples`` free-running samples
         the DFA accepts, with its binomial standard error, measured once when the run ends
         (sampling at every evaluation cost more than the evaluations themselves)."""
-        n, data = self.config.eval.samples, self.data
-        if not n or data.natural or not self.best or "acceptance" in self.best \
-                or not self.folder.best_model.exists():
+        assert self.group is not None
+        member = self.members[k]
+        n, data = member.config.eval.samples, member.data
+        if not n or data.natural or not member.best or "acceptance" in member.best \
+                or not member.folder.best_model.exists():
             return
-        self.model.load_state_dict(load_weights(self.folder.best_model))
+        model = self.group.view(k)  # leaves the group next: its view may take other weights
+        model.load_state_dict(load_weights(member.folder.best_model))
         accepted = acceptance_rate(
-            self.model, data, n, context=self.config.model.context,
-            seed=self.config.eval.seed + int(self.best["step"]), device=self.device,
+            model, data, n, context=member.config.model.context,
+            seed=member.config.eval.seed + int(member.best["step"]), device=self.device,
             autocast=self.autocast)
-        self.best["acceptance"] = accepted
-        self.best["acceptance_se"] = binomial_standard_error(accepted, n)
+        member.best["acceptance"] = accepted
+        member.best["acceptance_se"] = binomial_standard_error(accepted, n)
 
-    def _finish(self, status: str, message: str) -> dict[str, Any]:
+    def _finish(self, k: int) -> dict[str, Any]:
+        member = self.members[k]
         if self.info.is_main:
-            self._measure_acceptance()
-        rows = self.folder.read_metrics() if self.info.is_main else []
+            self._measure_acceptance(k)
+        rows = member.folder.read_metrics() if self.info.is_main else []
         final = rows[-1] if rows else {}
+        model = member.model
         summary: dict[str, Any] = {
-            "run_id": self.run_id, "status": status, "message": message,
-            "language": self.data.name, "arch": self.config.model.arch,
-            "size": self.config.model.size, "context": self.config.model.context,
-            "non_embedding_params": self.model.non_embedding_params(),
-            "total_params": self.model.total_params(),
-            "flops_per_token": self.model.train_flops_per_token(),
-            "dataset_tokens": self.config.data.dataset_tokens,
-            "steps": self.step, "tokens": self.tokens_seen,
-            "flops": self.tokens_seen * self.model.train_flops_per_token(),
-            "wall_seconds": self.train_seconds, "threads": torch.get_num_threads(),
-            "tokens_per_second": self.tokens_seen / max(self.train_seconds, 1e-9),
-            "data_fraction": self.data_seconds / max(self.train_seconds, 1e-9),
-            **self.data.describe(),
-            "final": final, "best": self.best,
+            "run_id": member.run_id, "status": member.status, "message": member.message,
+            "language": member.data.name, "arch": member.config.model.arch,
+            "size": member.config.model.size, "context": member.config.model.context,
+            "non_embedding_params": model.non_embedding_params(),
+            "total_params": model.total_params(),
+            "flops_per_token": model.train_flops_per_token(),
+            "dataset_tokens": member.config.data.dataset_tokens,
+            "steps": member.step, "tokens": member.tokens_seen,
+            "flops": member.tokens_seen * model.train_flops_per_token(),
+            "wall_seconds": member.train_seconds, "threads": torch.get_num_threads(),
+            "tokens_per_second": member.tokens_seen / max(member.train_seconds, 1e-9),
+            "data_fraction": member.data_seconds / max(member.train_seconds, 1e-9),
+            "group_size": self.group_size,
+            **member.data.describe(),
+            "final": final, "best": member.best,
         }
         for key in BEST_METRICS:
-            if key in self.best:
-                summary[key] = self.best[key]
-        summary.update(self._convergence(rows, status))
+            if key in member.best:
+                summary[key] = member.best[key]
+        summary.update(_convergence(rows, member.status))
         if self.info.is_main:
-            self.folder.write_summary(summary)
+            member.folder.write_summary(summary)
         result: dict[str, Any] = broadcast_object(summary, self.info)
         return result
 
 
-    @staticmethod
-    def _convergence(rows: list[dict[str, Any]], status: str) -> dict[str, Any]:
-        """``converged`` and ``late_drop`` of the learning curve (regscale.fits.convergence)."""
-        finite = [r for r in rows if math.isfinite(r.get("loss", math.nan))]
-        judged = convergence([r["tokens"] for r in finite], [r["loss"] for r in finite],
-                             floor=[r.get("optimal_loss", 0.0) for r in finite],
-                             noise=[r.get("excess_se", r.get("loss_se", math.nan))
-                                    for r in finite],
-                             early_stopped=status == "early_stopped")
-        return {"converged": judged.converged, "late_drop": judged.late_drop}
+def _convergence(rows: list[dict[str, Any]], status: str) -> dict[str, Any]:
+    """``converged`` and ``late_drop`` of the learning curve (regscale.fits.convergence)."""
+    finite = [r for r in rows if math.isfinite(r.get("loss", math.nan))]
+    judged = convergence([r["tokens"] for r in finite], [r["loss"] for r in finite],
+                         floor=[r.get("optimal_loss", 0.0) for r in finite],
+                         noise=[r.get("excess_se", r.get("loss_se", math.nan))
+                                for r in finite],
+                         early_stopped=status == "early_stopped")
+    return {"converged": judged.converged, "late_drop": judged.late_drop}
 
 
 def _format_row(row: dict[str, Any]) -> str:
