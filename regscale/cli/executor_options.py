@@ -30,12 +30,16 @@ _OPTIONS = (
                  help="slurm: minutes per run."),
     click.option("--slurm-cluster", type=click.Choice(["slurm", "local"]),
                  help="slurm: force SLURM, or run the jobs as local processes (testing)."),
+    click.option("--fuse", "max_group", type=click.IntRange(min=1), default=None,
+                 help="Train runs of one shape as fused groups of at most this many (default: "
+                 "the measured best per architecture and size; see benchmarks/fused.py)."),
+    click.option("--no-fuse", is_flag=True, help="Train every run alone (same as --fuse 1)."),
     click.option("--log", "live", type=click.Choice(SINKS), multiple=True,
                  help="Also write every evaluation live, e.g. tensorboard (event files in each "
                  "run folder: tensorboard --logdir <out>)."),
 )
 NAMES = ("executor", "workers", "address", "cpus_per_run", "gpus_per_run", "max_retries",
-         "slurm_partition", "slurm_time", "slurm_cluster", "live")
+         "slurm_partition", "slurm_time", "slurm_cluster", "max_group", "no_fuse", "live")
 
 
 def executor_options(func: F) -> F:
@@ -53,4 +57,4 @@ def executor_from(options: dict[str, Any]) -> tuple[str, ExecutorOptions]:
         cpus_per_run=values["cpus_per_run"], gpus_per_run=values["gpus_per_run"],
         max_retries=values["max_retries"], slurm_cluster=values["slurm_cluster"],
         slurm_partition=values["slurm_partition"], slurm_time_min=values["slurm_time"],
-        live=tuple(values["live"]))
+        max_group=1 if values["no_fuse"] else values["max_group"], live=tuple(values["live"]))

@@ -1,7 +1,9 @@
-"""Executors run a sweep's unfinished runs; only the driver writes shared tables.
+"""Executors run a sweep's unfinished runs, in groups; only the driver writes shared tables.
 
-Every executor calls the same ``train(config, folder, resume=True)``, so a run whose worker dies
-is retried from its checkpoint and a finished run is never rerun.
+The unit of work is a *group* (:mod:`regscale.experiments.grouping`): runs of one shape that
+train as one fused model, or a single run. Every executor calls the same
+``train_group(runs, resume=True)``, so a group whose worker dies is retried from its members'
+checkpoints, member by member, and a finished run is never rerun.
 
 ``local`` (default)
     A pool of worker processes: one per GPU, each pinned to it through ``CUDA_VISIBLE_DEVICES``;
@@ -39,11 +41,10 @@ import torch
 from tqdm import tqdm
 
 from regscale.errors import ConfigError
+from regscale.experiments.grouping import Group
 from regscale.threads import available_cores, threads_for, use_threads
-from regscale.training.loop import train
+from regscale.training.loop import train_group
 from regscale.training.run_config import RunConfig
-
-Job = tuple[RunConfig, Path]
 
 PR_SET_PDEATHSIG = 1
 """Linux prctl option: the signal a process gets when its parent dies."""
@@ -63,12 +64,15 @@ class ExecutorOptions:
     slurm_time_min: int = 240  # SLURM time limit per run, minutes
     slurm_parallelism: int = 64  # SLURM array tasks running at once
     live: tuple[str, ...] = ()  # live metric sinks of every run, e.g. ("tensorboard",)
+    max_group: int | None = None  # runs per fused group; None = measured best, 1 = no fusion
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
             raise ConfigError(f"workers must be >= 1, got {self.workers}")
         if self.cpus_per_run <= 0 or self.gpus_per_run < 0 or self.max_retries < 0:
             raise ConfigError("cpus_per_run must be > 0, gpus_per_run and max_retries >= 0")
+        if self.max_group is not None and self.max_group < 1:
+            raise ConfigError(f"runs per fused group must be >= 1, got {self.max_group}")
 
     @property
     def threads_per_run(self) -> int:
@@ -76,28 +80,36 @@ class ExecutorOptions:
         return max(1, int(self.cpus_per_run))
 
 
-Executor = Callable[[list[Job], Callable[[str], None], ExecutorOptions], None]
+Executor = Callable[[list[Group], Callable[[str], None], ExecutorOptions], None]
 
 
-def train_job(config: RunConfig, folder: str, threads: int, live: tuple[str, ...] = ()
-              ) -> dict[str, Any]:
-    """What a worker runs: one run with ``threads`` threads (and live metric sinks), resuming
-    from its checkpoint when it has one."""
+def train_job(configs: list[RunConfig], folders: list[str], threads: int,
+              live: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """What a worker runs: one group with ``threads`` threads (and live metric sinks), each
+    member resuming from its checkpoint when it has one."""
     use_threads(threads)
-    return train(config, Path(folder), resume=True, progress=False, live=live)
+    return train_group(list(zip(configs, map(Path, folders), strict=True)), resume=True,
+                       progress=False, live=live)
 
 
-def _label(config: RunConfig) -> str:
-    return (f"{config.language.name} {config.model.arch} {config.model.size} "
-            f"{config.data.tokens:.0e} tokens")
+def _job_args(group: Group) -> tuple[list[RunConfig], list[str]]:
+    return [config for config, _ in group], [str(folder) for _, folder in group]
 
 
-def _report(summary: dict[str, Any], log: Callable[[str], None]) -> None:
-    if summary["status"] == "diverged":
-        log(f"run {summary['run_id']} diverged: {summary['message']}")
+def _label(group: Group) -> str:
+    config = group[0][0]
+    runs = f" x {len(group)} fused" if len(group) > 1 else f" {config.data.tokens:.0e} tokens"
+    return f"{config.language.name} {config.model.arch} {config.model.size}{runs}"
 
 
-def run_local(jobs: list[Job], log: Callable[[str], None], options: ExecutorOptions) -> None:
+def _report(summaries: list[dict[str, Any]], log: Callable[[str], None]) -> None:
+    for summary in summaries:
+        if summary["status"] == "diverged":
+            log(f"run {summary['run_id']} diverged: {summary['message']}")
+
+
+def run_local(jobs: list[Group], log: Callable[[str], None], options: ExecutorOptions
+              ) -> None:
     """A pool of workers (one per GPU, else one per ``cpus_per_run`` cores), or runs in
     sequence here."""
     gpus = torch.cuda.device_count()
@@ -108,21 +120,24 @@ def run_local(jobs: list[Job], log: Callable[[str], None], options: ExecutorOpti
             "process may use: runs will wait for each other")
     if workers == 1 or len(jobs) <= 1:
         with threads_for(threads):
-            bar = tqdm(jobs, unit="run", dynamic_ncols=True, disable=None)
-            for config, folder in bar:
-                bar.set_postfix_str(_label(config))
-                _report(train(config, folder, resume=True, progress=False,
-                              live=options.live), log)
+            bar = tqdm(total=sum(map(len, jobs)), unit="run", dynamic_ncols=True, disable=None)
+            for group in jobs:
+                bar.set_postfix_str(_label(group))
+                _report(train_group(group, resume=True, progress=False, live=options.live), log)
+                bar.update(len(group))
+            bar.close()
         return
     slots: Any = multiprocessing.get_context("spawn").Queue()
     for slot in range(workers):
         slots.put(str(slot % gpus) if gpus else "")
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_pin_device, initargs=(slots,)) as pool:
-        futures = [pool.submit(train_job, config, str(folder), threads, options.live)
-                   for config, folder in jobs]
-        for future in tqdm(as_completed(futures), total=len(futures), unit="run", disable=None):
-            _report(future.result(), log)
+        futures = {pool.submit(train_job, *_job_args(group), threads, options.live): len(group)
+                   for group in jobs}
+        with tqdm(total=sum(map(len, jobs)), unit="run", disable=None) as bar:
+            for future in as_completed(futures):
+                _report(future.result(), log)
+                bar.update(futures[future])
 
 
 def _pin_device(slots: Any) -> None:
@@ -136,8 +151,9 @@ def _pin_device(slots: Any) -> None:
             os._exit(1)
 
 
-def run_ray(jobs: list[Job], log: Callable[[str], None], options: ExecutorOptions) -> None:
-    """Ray tasks; a task whose worker process dies is retried and resumes from its checkpoint."""
+def run_ray(jobs: list[Group], log: Callable[[str], None], options: ExecutorOptions) -> None:
+    """Ray tasks, one per group; a task whose worker process dies is retried and resumes from
+    its members' checkpoints."""
     try:
         import ray
     except ImportError:
@@ -149,20 +165,20 @@ def run_ray(jobs: list[Job], log: Callable[[str], None], options: ExecutorOption
     try:
         task = ray.remote(max_retries=options.max_retries, retry_exceptions=False)(train_job)
         pending = {task.options(num_cpus=options.cpus_per_run, num_gpus=options.gpus_per_run)
-                   .remote(config, str(folder), options.threads_per_run, options.live): config
-                   for config, folder in jobs}
+                   .remote(*_job_args(group), options.threads_per_run, options.live): group
+                   for group in jobs}
         failed = 0
-        with tqdm(total=len(pending), unit="run", disable=None) as bar:
+        with tqdm(total=sum(map(len, jobs)), unit="run", disable=None) as bar:
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
-                config = pending.pop(done[0])
+                group = pending.pop(done[0])
                 try:
                     _report(ray.get(done[0]), log)
                 except ray.exceptions.RayError as exc:
-                    failed += 1
-                    log(f"run {config.run_id()} failed after {options.max_retries} retries: "
-                        f"{str(exc).splitlines()[0]}")
-                bar.update(1)
+                    failed += len(group)
+                    log(f"runs {[c.run_id() for c, _ in group]} failed after "
+                        f"{options.max_retries} retries: {str(exc).splitlines()[0]}")
+                bar.update(len(group))
         if failed:
             log(f"{failed} runs failed; rerun the sweep to resume them")
     finally:
@@ -170,8 +186,10 @@ def run_ray(jobs: list[Job], log: Callable[[str], None], options: ExecutorOption
             ray.shutdown()
 
 
-def run_slurm(jobs: list[Job], log: Callable[[str], None], options: ExecutorOptions) -> None:
-    """submitit job arrays; failed jobs are resubmitted up to ``max_retries`` times."""
+def run_slurm(jobs: list[Group], log: Callable[[str], None], options: ExecutorOptions
+              ) -> None:
+    """submitit job arrays, one job per group; failed jobs are resubmitted up to
+    ``max_retries`` times."""
     try:
         import submitit
     except ImportError:
@@ -179,7 +197,7 @@ def run_slurm(jobs: list[Job], log: Callable[[str], None], options: ExecutorOpti
                           ) from None
     if not jobs:
         return
-    root = jobs[0][1].parent.parent
+    root = jobs[0][0][1].parent.parent
     executor = submitit.AutoExecutor(folder=root / "slurm_logs", cluster=options.slurm_cluster)
     executor.update_parameters(
         timeout_min=options.slurm_time_min, cpus_per_task=options.threads_per_run,
@@ -188,22 +206,22 @@ def run_slurm(jobs: list[Job], log: Callable[[str], None], options: ExecutorOpti
     todo = list(jobs)
     for attempt in range(options.max_retries + 1):
         with executor.batch():
-            submitted = [(executor.submit(train_job, config, str(folder),
-                                          options.threads_per_run, options.live),
-                          (config, folder))
-                         for config, folder in todo]
+            submitted = [(executor.submit(train_job, *_job_args(group),
+                                          options.threads_per_run, options.live), group)
+                         for group in todo]
         log(f"submitted {len(submitted)} jobs (attempt {attempt + 1}) to {executor.cluster}")
         todo = []
-        for job, (config, folder) in tqdm(submitted, unit="run", disable=None):
+        for job, group in tqdm(submitted, unit="job", disable=None):
             try:
                 _report(job.result(), log)
             except Exception as exc:  # a failed or killed job: resubmit, it resumes
-                log(f"run {config.run_id()} job {job.job_id} failed: "
+                log(f"runs {[c.run_id() for c, _ in group]} job {job.job_id} failed: "
                     f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}")
-                todo.append((config, folder))
+                todo.append(group)
         if not todo:
             return
-    log(f"{len(todo)} runs still failing after {options.max_retries} retries; rerun the sweep")
+    log(f"{sum(map(len, todo))} runs still failing after {options.max_retries} retries; "
+        "rerun the sweep")
 
 
 EXECUTORS: dict[str, Executor] = {"local": run_local, "ray": run_ray, "slurm": run_slurm}

@@ -9,8 +9,8 @@ reductions (HFTA: Wang et al. 2021, "Horizontally Fused Training Array", MLSys).
 
 Which solo models have a fused form: :func:`regscale.models.registry.fused_form`. The
 built-in GPT, Transformer-XL and LSTM do; a plug-in model declares one with a class attribute
-``fused_form`` (a :class:`FusedModel` subclass), else it trains solo. Dropout draws random numbers that members
-would share, so a model with dropout trains solo too.
+``fused_form`` (a :class:`FusedModel` subclass), else it trains solo. Dropout draws random
+numbers that members would share, so a model with dropout trains solo too.
 """
 
 from __future__ import annotations
