@@ -25,18 +25,18 @@ Job = tuple[RunConfig, Path]
 Group = list[Job]
 
 FUSED_GROUP_SIZES: dict[tuple[str, str, str], int] = {
-    ("cpu", "gpt", "pico"): 64,
-    ("cpu", "gpt", "nano"): 64,
-    ("cpu", "gpt", "micro"): 16,
-    ("cpu", "gpt", "tiny"): 4,
-    ("cpu", "transformer_xl", "pico"): 16,
-    ("cpu", "transformer_xl", "nano"): 16,
-    ("cpu", "transformer_xl", "micro"): 4,
-    ("cpu", "transformer_xl", "tiny"): 1,
-    ("cpu", "lstm", "pico"): 16,
-    ("cpu", "lstm", "nano"): 16,
-    ("cpu", "lstm", "micro"): 4,
-    ("cpu", "lstm", "tiny"): 1,
+    ("cpu", "gpt", "pico"): 16,  # 2.71x solo (benchmarks/fused.py, 2 cores, one thread a run)
+    ("cpu", "gpt", "nano"): 16,  # 2.55x
+    ("cpu", "gpt", "micro"): 16,  # 1.98x
+    ("cpu", "gpt", "tiny"): 4,  # 1.24x
+    ("cpu", "transformer_xl", "pico"): 16,  # 1.79x
+    ("cpu", "transformer_xl", "nano"): 16,  # 2.06x
+    ("cpu", "transformer_xl", "micro"): 16,  # 1.74x
+    ("cpu", "transformer_xl", "tiny"): 16,  # 1.37x
+    ("cpu", "lstm", "pico"): 64,  # 3.70x
+    ("cpu", "lstm", "nano"): 64,  # 2.07x
+    ("cpu", "lstm", "micro"): 1,  # fused 0.71-0.91x: nn.LSTM's fused kernel wins
+    ("cpu", "lstm", "tiny"): 1,  # fused 0.49-0.94x
 }
 """(device type, arch, size) -> most members per fused group; 1 = solo. Measured with one thread
 per process by ``python benchmarks/fused.py --calibration`` (best K of 1, 4, 16, 64). Sizes

@@ -1,5 +1,5 @@
 """Architectures defined outside regscale, for the plug-in tests: a GRU language model that
-follows the SequenceModel interface, and two that break it."""
+follows the SequenceModel interface, a GPT that declares a fused form, and two that break it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import torch
 from torch import nn
 
 from regscale.models.base import Memory, SequenceModel
+from regscale.models.fused_gpt import FusedGPT
+from regscale.models.gpt import GPT, GPTConfig
 
 
 class GRU(SequenceModel):
@@ -58,3 +60,14 @@ class WrongShape(GRU):
                 ) -> tuple[torch.Tensor, Memory]:
         hidden, state = self.gru(self.embed(tokens))
         return hidden, (state,)
+
+
+class FusableGPT(GPT):
+    """A plug-in that declares a fused form (the built-in GPT's), so sweeps may fuse it."""
+
+    fused_form = FusedGPT
+
+    def __init__(self, *, vocab_size: int, context: int, n_layer: int, d_model: int,
+                 n_head: int, dropout: float) -> None:
+        super().__init__(GPTConfig(vocab_size=vocab_size, context=context, n_layer=n_layer,
+                                   n_head=n_head, d_model=d_model, dropout=dropout))
