@@ -45,3 +45,7 @@ class StorageError(RegscaleError):
 
 class CorpusMissingError(RegscaleError):
     """A natural-language corpus needs a package that is not installed; says what to install."""
+
+
+class RunBusyError(RegscaleError):
+    """Another process is training the run (it holds the run folder's lock)."""

@@ -4,6 +4,7 @@ A **run folder** ``<runs>/<run id>/`` holds::
 
     config.json      {"run_id": ..., **RunConfig.to_dict()}
     owner.json       pid, host and world size of the process that last ran it
+    .lock            the writer lock: held by the process training the run (regscale.locks)
     metrics.jsonl    one line per evaluation (a torn last line from a crash is skipped)
     checkpoint.pt    a :class:`Checkpoint`: resumes the run exactly
     best_model.pt    {"run_id", "model"}: the weights of the best evaluation
@@ -13,6 +14,7 @@ A **study folder** (a sweep or a transfer study) holds::
 
     study.json       the study's record: its kind, its config and its planned runs
     runs/<run id>/   one run folder per run
+    .lock            the tables' lock: held while a process writes what follows
     results.parquet  the collected table (and results.csv beside it)
     curves.parquet   every evaluation of every run (learning curves)
     fits/*.csv       the analysis tables
@@ -36,6 +38,8 @@ import pickle
 import socket
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -44,6 +48,7 @@ import pandas as pd
 import torch
 
 from regscale.errors import ConfigError, StorageError
+from regscale.locks import FolderLock, locked
 
 BEST_METRICS = ("loss", "loss_se", "optimal_loss", "excess_loss", "excess_se", "excess_bits",
                 "bits_per_token", "accuracy", "valid_mass", "acceptance", "acceptance_se",
@@ -111,7 +116,9 @@ def load_state(path: Path) -> dict[str, Any]:
         raise ConfigError(f"no checkpoint at {path}") from None
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError,
             KeyError) as exc:
-        raise ConfigError(f"corrupt checkpoint {path}: {str(exc).splitlines()[0]}") from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"corrupt checkpoint {path}: {reason}; delete it to start the run "
+                          "over") from None
     if not isinstance(state, dict):
         raise ConfigError(f"corrupt checkpoint {path}: not a checkpoint dictionary")
     return state
@@ -122,6 +129,14 @@ def load_weights(path: Path) -> dict[str, Any]:
     state = load_state(path)
     weights: dict[str, Any] = state.get("model", state)
     return weights
+
+
+def differing_fields(a: Any, b: Any, prefix: str = "") -> list[str]:
+    """Dotted names of the fields where two JSON values differ (``model.size``, ...)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [name for key in sorted(set(a) | set(b))
+                for name in differing_fields(a.get(key), b.get(key), f"{prefix}{key}.")]
+    return [] if a == b else [prefix.rstrip(".") or "(whole config)"]
 
 
 BEST_MODEL = "best_model.pt"
@@ -179,15 +194,35 @@ class RunFolder:
         self.best_model = self.path / BEST_MODEL
         self.owner = self.path / "owner.json"
 
+    # -- the writer lock -------------------------------------------------------------------------
+    def lock(self) -> FolderLock:
+        """The run's writer lock: one process trains a run at a time (not yet acquired)."""
+        return FolderLock(self.path)
+
+    def is_busy(self) -> bool:
+        """Whether another process holds the run's lock now (it is training the run)."""
+        return FolderLock(self.path).is_held_elsewhere()
+
+    def holder(self) -> str:
+        """Who last claimed the run, from ``owner.json`` ("pid 123 on host h"), or ""."""
+        try:
+            owner = json.loads(self.owner.read_text())
+            return f"pid {owner['pid']} on {owner['host']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            return ""
+
     # -- config and owner ------------------------------------------------------------------------
     def read_config(self) -> dict[str, Any] | None:
         """``config.json`` (with its ``run_id``), or None when absent."""
         if not self.config.exists():
             return None
         try:
-            data: dict[str, Any] = json.loads(self.config.read_text())
+            data = json.loads(self.config.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise ConfigError(f"corrupt run config {self.config}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"corrupt run config {self.config}: not a JSON object; "
+                              "delete the run folder to rerun it")
         return data
 
     def claim(self, run_id: str, config: dict[str, Any], world_size: int) -> None:
@@ -198,19 +233,29 @@ class RunFolder:
         ConfigError
             The folder already holds another run.
         """
-        self.check_owner(run_id)
+        self.check_owner(run_id, config)
         self.path.mkdir(parents=True, exist_ok=True)
         if not self.config.exists():
             atomic_write_json(self.config, {"run_id": run_id, **config})
         atomic_write_json(self.owner, {"pid": os.getpid(), "host": socket.gethostname(),
                                        "world_size": world_size})
 
-    def check_owner(self, run_id: str) -> None:
-        """Raise when the folder holds another run's config."""
+    def check_owner(self, run_id: str, config: dict[str, Any] | None = None) -> None:
+        """Raise when the folder holds another run's config, or (given ``config``) a
+        ``config.json`` of this run id whose fields were edited since it was written."""
         existing = self.read_config()
-        if existing is not None and existing.get("run_id") != run_id:
+        if existing is None:
+            return
+        if existing.get("run_id") != run_id:
             raise ConfigError(f"{self.path} holds run {existing.get('run_id')}, not {run_id}; "
                               "choose another folder")
+        if config is not None:
+            stored = {k: v for k, v in existing.items() if k != "run_id"}
+            differ = differing_fields(stored, json.loads(json.dumps(config)))
+            if differ:
+                raise ConfigError(f"{self.config} differs from run {run_id} in "
+                                  f"{', '.join(differ)}; restore it, or train the new config "
+                                  "in another folder (its run id differs)")
 
     # -- summary ---------------------------------------------------------------------------------
     def is_finished(self) -> bool:
@@ -225,7 +270,7 @@ class RunFolder:
             summary = json.loads(self.summary.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise ConfigError(f"corrupt summary {self.summary}; delete it to rerun") from None
-        if not isinstance(summary, dict) or "status" not in summary:
+        if not isinstance(summary, dict) or not {"status", "run_id"} <= set(summary):
             raise ConfigError(f"corrupt summary {self.summary}; delete it to rerun")
         return summary
 
@@ -247,15 +292,27 @@ class RunFolder:
 
     def read_metrics(self) -> list[dict[str, Any]]:
         """All complete metric lines (a torn last line from a crash is skipped)."""
+        return self._metric_lines()[0]
+
+    def torn_metric_lines(self) -> int:
+        """How many lines of ``metrics.jsonl`` are not whole JSON objects (a crash mid-write)."""
+        return self._metric_lines()[1]
+
+    def _metric_lines(self) -> tuple[list[dict[str, Any]], int]:
         if not self.metrics.exists():
-            return []
-        rows = []
-        for line in self.metrics.read_text().splitlines():
+            return [], 0
+        rows, torn = [], 0
+        for line in self.metrics.read_text(errors="replace").splitlines():
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError:
+                torn += 1
                 continue
-        return rows
+            if isinstance(row, dict):
+                rows.append(row)
+            else:
+                torn += 1
+        return rows, torn
 
     def truncate_metrics(self, after_step: int) -> None:
         """Keep only rows up to ``after_step`` (used when resuming from a checkpoint)."""
@@ -313,6 +370,13 @@ class StudyFolder:
         """The folder of one run."""
         return RunFolder(self.runs / run_id)
 
+    @contextmanager
+    def writing_tables(self) -> Iterator[None]:
+        """Hold the lock of the study's shared tables (results, curves, fits, figures, report)
+        for the body, waiting for another process that holds it: one writer at a time."""
+        with locked(self.root):
+            yield
+
     def run_folders(self) -> list[RunFolder]:
         """Every run folder present, sorted by run id."""
         return [RunFolder(p) for p in sorted(self.runs.glob("*")) if p.is_dir()]
@@ -330,14 +394,21 @@ class StudyFolder:
                 continue
             try:
                 data = json.loads(path.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise ConfigError(f"corrupt study record {path}") from None
-            if kind is None:
-                return StudyRecord(kind=data["kind"], config=data["config"], runs=data["runs"])
-            if kind == "sweep":
-                return StudyRecord(kind=kind, config=data["sweep"],
-                                   runs=[{"run_id": r} for r in data["run_ids"]])
-            return StudyRecord(kind=kind, config=data["transfer"], runs=data["runs"])
+                if kind is None:
+                    record = StudyRecord(kind=data["kind"], config=data["config"],
+                                         runs=data["runs"])
+                elif kind == "sweep":
+                    record = StudyRecord(kind=kind, config=data["sweep"],
+                                         runs=[{"run_id": r} for r in data["run_ids"]])
+                else:
+                    record = StudyRecord(kind=kind, config=data["transfer"], runs=data["runs"])
+                record.run_ids  # noqa: B018  (every planned run names its id)
+            except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+                raise ConfigError(f"{path} is not a regscale study record (damaged, or written "
+                                  "by another tool); move it away to use the folder") from None
+            if record.kind not in ("sweep", "transfer"):
+                raise ConfigError(f"{path} records a study of unknown kind {record.kind!r}")
+            return record
         return None
 
     def write_results(self, table: pd.DataFrame) -> Path:

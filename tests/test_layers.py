@@ -17,7 +17,7 @@ LAYERS = [
     {"automata"},
     {"sources"},
     {"models"},
-    {"store"},
+    {"store", "locks"},
     {"training"},
     {"experiments"},
     {"analysis"},

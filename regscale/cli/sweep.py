@@ -78,8 +78,10 @@ def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out
     click.echo(f"sweep {sweep.name}: {len(summaries)} runs finished ({diverged} diverged) "
                f"in {root}")
     if not no_report:
-        analysis = analyse_sweep(root)
-        print_sweep(analysis, write_sweep_report(root, analysis))
+        with StudyFolder(root).writing_tables():  # one writer, if two sweeps share the folder
+            analysis = analyse_sweep(root)
+            files = write_sweep_report(root, analysis)
+        print_sweep(analysis, files)
 
 
 @click.command("collect")
@@ -92,7 +94,8 @@ def collect_command(root: Path) -> None:
     Example:
       regscale collect results/complexity-smoke
     """
-    study, results, curves = collect_sweep(root)
+    with StudyFolder(root).writing_tables():
+        study, results, curves = collect_sweep(root)
     click.echo(f"{len(results)} runs -> {study.results}")
     click.echo(f"{len(curves)} evaluations -> {study.curves}")
 
@@ -107,7 +110,9 @@ def fit_command(root: Path) -> None:
     Example:
       regscale fit results/complexity-smoke
     """
-    print_sweep(analyse_sweep(root), {})
+    with StudyFolder(root).writing_tables():
+        analysis = analyse_sweep(root)
+    print_sweep(analysis, {})
 
 
 @click.command("report")
@@ -121,10 +126,16 @@ def report_command(root: Path) -> None:
       regscale report results/complexity-smoke
       regscale report results/transfer-en-smoke
     """
-    record = StudyFolder(root).read_record()
+    study = StudyFolder(root)
+    record = study.read_record()
+    with study.writing_tables():
+        if record is not None and record.kind == "transfer":
+            transfer = analyse_transfer(root)
+            files = write_transfer_report(root, transfer)
+        else:
+            analysis = analyse_sweep(root)
+            files = write_sweep_report(root, analysis)
     if record is not None and record.kind == "transfer":
-        transfer = analyse_transfer(root)
-        print_transfer(transfer, write_transfer_report(root, transfer))
-        return
-    analysis = analyse_sweep(root)
-    print_sweep(analysis, write_sweep_report(root, analysis))
+        print_transfer(transfer, files)
+    else:
+        print_sweep(analysis, files)

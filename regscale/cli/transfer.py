@@ -24,6 +24,7 @@ from regscale.experiments.transfer_matrix import matrix_studies, run_matrix
 from regscale.report.tables import markdown_table
 from regscale.report.transfer_matrix import write_matrix_report
 from regscale.report.transfer_report import write_transfer_report
+from regscale.store import StudyFolder
 
 
 def print_transfer(analysis: TransferAnalysis, files: dict[str, Path]) -> None:
@@ -119,8 +120,10 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
         summaries = run_transfer(config, root, executor=executor, options=options,
                                  log=click.echo)
         click.echo(finished_line(f"transfer {config.name}", summaries, root))
-    analysis = analyse_transfer(root)
-    print_transfer(analysis, write_transfer_report(root, analysis))
+    with StudyFolder(root).writing_tables():
+        analysis = analyse_transfer(root)
+        files = write_transfer_report(root, analysis)
+    print_transfer(analysis, files)
 
 
 def run_fields(sets: tuple[str, ...], device: str | None) -> dict[str, Any]:
@@ -172,8 +175,9 @@ def run_matrix_command(languages: list[str], *, preset: str | None, study: str, 
         summaries = run_matrix(studies, root, executor=executor, options=options,
                                log=click.echo)
         click.echo(finished_line("transfer matrix", summaries, root))
-    analysis = analyse_matrix(root, studies)
-    files = write_matrix_report(root, analysis)
+    with StudyFolder(root).writing_tables():
+        analysis = analyse_matrix(root, studies)
+        files = write_matrix_report(root, analysis)
     click.echo(markdown_table(analysis.pairs, ("source", "target", "alpha", "alpha_low",
                                                "alpha_high", "alpha_verdict", "beta",
                                                "beta_verdict", "median_transfer_ratio",

@@ -80,16 +80,19 @@ class ExecutorOptions:
         return max(1, int(self.cpus_per_run))
 
 
-Executor = Callable[[list[Group], Callable[[str], None], ExecutorOptions], None]
+Executor = Callable[[list[Group], Callable[[str], None], ExecutorOptions], list[str]]
+"""Trains the groups; returns the ids of runs it left to another process that was training
+them (their folder's lock was held)."""
 
 
 def train_job(configs: list[RunConfig], folders: list[str], threads: int,
-              live: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+              live: tuple[str, ...] = ()) -> list[dict[str, Any] | None]:
     """What a worker runs: one group with ``threads`` threads (and live metric sinks), each
-    member resuming from its checkpoint when it has one."""
+    member resuming from its checkpoint when it has one; a member another process is training
+    is left to it (None)."""
     use_threads(threads)
     return train_group(list(zip(configs, map(Path, folders), strict=True)), resume=True,
-                       progress=False, live=live)
+                       progress=False, live=live, skip_busy=True)
 
 
 def _job_args(group: Group) -> tuple[list[RunConfig], list[str]]:
@@ -102,14 +105,18 @@ def _label(group: Group) -> str:
     return f"{config.language.name} {config.model.arch} {config.model.size}{runs}"
 
 
-def _report(summaries: list[dict[str, Any]], log: Callable[[str], None]) -> None:
-    for summary in summaries:
-        if summary["status"] == "diverged":
+def _report(group: Group, summaries: list[dict[str, Any] | None], log: Callable[[str], None],
+            left: list[str]) -> None:
+    """Log the group's diverged runs; add those another process is training to ``left``."""
+    for (config, _), summary in zip(group, summaries, strict=True):
+        if summary is None:
+            left.append(config.run_id())
+        elif summary["status"] == "diverged":
             log(f"run {summary['run_id']} diverged: {summary['message']}")
 
 
 def run_local(jobs: list[Group], log: Callable[[str], None], options: ExecutorOptions
-              ) -> None:
+              ) -> list[str]:
     """A pool of workers (one per GPU, else one per ``cpus_per_run`` cores), or runs in
     sequence here."""
     gpus = torch.cuda.device_count()
@@ -118,26 +125,29 @@ def run_local(jobs: list[Group], log: Callable[[str], None], options: ExecutorOp
     if workers * threads > available_cores() and not gpus:
         log(f"{workers} workers x {threads} threads exceed the {available_cores()} cores this "
             "process may use: runs will wait for each other")
+    left: list[str] = []
     if workers == 1 or len(jobs) <= 1:
         with threads_for(threads):
             bar = tqdm(total=sum(map(len, jobs)), unit="run", dynamic_ncols=True, disable=None)
             for group in jobs:
                 bar.set_postfix_str(_label(group))
-                _report(train_group(group, resume=True, progress=False, live=options.live), log)
+                _report(group, train_group(group, resume=True, progress=False,
+                                           live=options.live, skip_busy=True), log, left)
                 bar.update(len(group))
             bar.close()
-        return
+        return left
     slots: Any = multiprocessing.get_context("spawn").Queue()
     for slot in range(workers):
         slots.put(str(slot % gpus) if gpus else "")
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_pin_device, initargs=(slots,)) as pool:
-        futures = {pool.submit(train_job, *_job_args(group), threads, options.live): len(group)
+        futures = {pool.submit(train_job, *_job_args(group), threads, options.live): group
                    for group in jobs}
         with tqdm(total=sum(map(len, jobs)), unit="run", disable=None) as bar:
             for future in as_completed(futures):
-                _report(future.result(), log)
-                bar.update(futures[future])
+                _report(futures[future], future.result(), log, left)
+                bar.update(len(futures[future]))
+    return left
 
 
 def _pin_device(slots: Any) -> None:
@@ -151,7 +161,8 @@ def _pin_device(slots: Any) -> None:
             os._exit(1)
 
 
-def run_ray(jobs: list[Group], log: Callable[[str], None], options: ExecutorOptions) -> None:
+def run_ray(jobs: list[Group], log: Callable[[str], None], options: ExecutorOptions
+            ) -> list[str]:
     """Ray tasks, one per group; a task whose worker process dies is retried and resumes from
     its members' checkpoints."""
     try:
@@ -168,12 +179,13 @@ def run_ray(jobs: list[Group], log: Callable[[str], None], options: ExecutorOpti
                    .remote(*_job_args(group), options.threads_per_run, options.live): group
                    for group in jobs}
         failed = 0
+        left: list[str] = []
         with tqdm(total=sum(map(len, jobs)), unit="run", disable=None) as bar:
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
                 group = pending.pop(done[0])
                 try:
-                    _report(ray.get(done[0]), log)
+                    _report(group, ray.get(done[0]), log, left)
                 except ray.exceptions.RayError as exc:
                     failed += len(group)
                     log(f"runs {[c.run_id() for c, _ in group]} failed after "
@@ -181,13 +193,14 @@ def run_ray(jobs: list[Group], log: Callable[[str], None], options: ExecutorOpti
                 bar.update(len(group))
         if failed:
             log(f"{failed} runs failed; rerun the sweep to resume them")
+        return left
     finally:
         if started:
             ray.shutdown()
 
 
 def run_slurm(jobs: list[Group], log: Callable[[str], None], options: ExecutorOptions
-              ) -> None:
+              ) -> list[str]:
     """submitit job arrays, one job per group; failed jobs are resubmitted up to
     ``max_retries`` times."""
     try:
@@ -196,7 +209,7 @@ def run_slurm(jobs: list[Group], log: Callable[[str], None], options: ExecutorOp
         raise ConfigError("the slurm executor needs submitit: pip install 'regscale[scale]'"
                           ) from None
     if not jobs:
-        return
+        return []
     root = jobs[0][0][1].parent.parent
     executor = submitit.AutoExecutor(folder=root / "slurm_logs", cluster=options.slurm_cluster)
     executor.update_parameters(
@@ -204,6 +217,7 @@ def run_slurm(jobs: list[Group], log: Callable[[str], None], options: ExecutorOp
         gpus_per_node=int(options.gpus_per_run), slurm_array_parallelism=options.slurm_parallelism,
         **({"slurm_partition": options.slurm_partition} if options.slurm_partition else {}))
     todo = list(jobs)
+    left: list[str] = []
     for attempt in range(options.max_retries + 1):
         with executor.batch():
             submitted = [(executor.submit(train_job, *_job_args(group),
@@ -213,15 +227,16 @@ def run_slurm(jobs: list[Group], log: Callable[[str], None], options: ExecutorOp
         todo = []
         for job, group in tqdm(submitted, unit="job", disable=None):
             try:
-                _report(job.result(), log)
+                _report(group, job.result(), log, left)
             except Exception as exc:  # a failed or killed job: resubmit, it resumes
                 log(f"runs {[c.run_id() for c, _ in group]} job {job.job_id} failed: "
                     f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}")
                 todo.append(group)
         if not todo:
-            return
+            return left
     log(f"{sum(map(len, todo))} runs still failing after {options.max_retries} retries; "
         "rerun the sweep")
+    return left
 
 
 EXECUTORS: dict[str, Executor] = {"local": run_local, "ray": run_ray, "slurm": run_slurm}

@@ -32,7 +32,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from regscale.errors import ConfigError
+from regscale.errors import ConfigError, RunBusyError
 from regscale.fits.convergence import convergence
 from regscale.models.base import SequenceModel
 from regscale.models.registry import build_model, fused_form
@@ -124,45 +124,83 @@ def train(config: RunConfig, folder_path: Path, *, resume: bool = True,
     live
         Live metric sinks (:mod:`regscale.training.live_metrics`), e.g. ``("tensorboard",)``;
         they do not change the run or its id.
+
+    Raises
+    ------
+    RunBusyError
+        Another process is training the run.
     """
-    return train_group([(config, folder_path)], resume=resume, progress=progress, log=log,
-                       live=live)[0]
+    (summary,) = train_group([(config, folder_path)], resume=resume, progress=progress,
+                             log=log, live=live)
+    assert summary is not None  # a busy run raises
+    return summary
 
 
 def train_group(runs: Sequence[tuple[RunConfig, Path]], *, resume: bool = True,
                 progress: bool | None = None, log: Callable[[str], None] | None = None,
-                live: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+                live: tuple[str, ...] = (), skip_busy: bool = False
+                ) -> list[dict[str, Any] | None]:
     """Train K runs of one architecture and shape together; returns their summaries in order.
 
     Each run keeps its own folder, seed, stream, rate and schedule, budget, early stopping,
     clipping and divergence, and writes what it would write alone. With more than one
     unfinished run whose model has a fused form (:func:`regscale.models.registry.fused_form`)
     they train as one fused model; otherwise (one run, no fused form, DDP) each trains alone.
-    Finished runs are returned as they are. See :func:`train` for the other parameters.
+    Finished runs are returned as they are. A run is trained only while this process holds its
+    folder's lock (:meth:`regscale.store.RunFolder.lock`), so two processes never write one run.
+    See :func:`train` for the other parameters.
+
+    Parameters
+    ----------
+    skip_busy
+        A run another process is training is left to it, its summary None; when False, such a
+        run is a :class:`RunBusyError`.
 
     Raises
     ------
     ConfigError
-        The runs cannot share a group (:func:`regscale.training.group_key.group_key` differs).
+        The runs cannot share a group (:func:`regscale.training.group_key.check_groupable`),
+        or a folder holds another run.
+    RunBusyError
+        Another process is training one of the runs, and ``skip_busy`` is False.
     """
-    summaries: list[dict[str, Any] | None] = []
-    pending: list[tuple[RunConfig, RunFolder]] = []
-    for config, path in runs:
-        folder = RunFolder(path)
-        summary = folder.read_summary()
-        summaries.append(summary)
-        if summary is not None:
-            continue
-        folder.check_owner(config.run_id())
-        if folder.checkpoint.exists() and not resume:
-            raise ConfigError(f"{folder.path} has an unfinished run with a checkpoint; "
-                              "pass --resume to continue it")
-        pending.append((config, folder))
-    if pending:
-        check_groupable([config for config, _ in pending])
-        done = iter(_train_pending(pending, progress, log, live))
-        summaries = [s if s is not None else next(done) for s in summaries]
-    return [s for s in summaries if s is not None]
+    folders = [RunFolder(path) for _, path in runs]
+    summaries = [folder.read_summary() for folder in folders]
+    for (config, _), folder, summary in zip(runs, folders, summaries, strict=True):
+        if summary is None:
+            folder.check_owner(config.run_id(), config.to_dict())
+    check_groupable([config for (config, _), s in zip(runs, summaries, strict=True)
+                     if s is None])
+    locks = []
+    try:
+        pending: list[tuple[int, RunConfig, RunFolder]] = []
+        for i, ((config, _), folder) in enumerate(zip(runs, folders, strict=True)):
+            if summaries[i] is not None:
+                continue
+            lock = folder.lock()
+            if not lock.acquire():
+                if not skip_busy:
+                    holder = folder.holder() or "holder unknown"
+                    raise RunBusyError(f"run {config.run_id()} in {folder.path} is being "
+                                       f"trained by another process ({holder}); wait for it "
+                                       "to finish")
+                continue
+            locks.append(lock)
+            summaries[i] = folder.read_summary()  # it may have finished before the lock came
+            if summaries[i] is not None:
+                continue
+            if folder.checkpoint.exists() and not resume:
+                raise ConfigError(f"{folder.path} has an unfinished run with a checkpoint; "
+                                  "pass --resume to continue it")
+            pending.append((i, config, folder))
+        if pending:
+            done = _train_pending([(c, f) for _, c, f in pending], progress, log, live)
+            for (i, _, _), summary in zip(pending, done, strict=True):
+                summaries[i] = summary
+    finally:
+        for lock in locks:
+            lock.release()
+    return summaries
 
 
 def _train_pending(pending: list[tuple[RunConfig, RunFolder]], progress: bool | None,
@@ -239,6 +277,7 @@ class _Trainer:
         first = runs[0][0]
         self.info = info
         self.log = log if log is not None else (lambda _: None)
+        self.warn = log if log is not None else (lambda line: print(line, file=sys.stderr))
         self.device = resolve_device(first.system.device, info)
         if self.device.type == "cuda":
             torch.backends.cuda.matmul.allow_tf32 = True
@@ -249,6 +288,8 @@ class _Trainer:
         self.group = self._group()
         self.show_progress = progress if progress is not None else sys.stderr.isatty()
         self.group_size = len(self.members)
+        self.run_ids = [m.run_id for m in self.members]  # the order summaries are returned in
+        self.summaries: dict[str, dict[str, Any]] = {}
 
     def _group(self) -> ModelGroup | None:
         """The members' models as one group; None when several cannot be fused."""
@@ -281,9 +322,13 @@ class _Trainer:
                 self.log(f"resumed {member.run_id} at step {member.step}")
             states.append(state)
             if self.info.is_main and folder.metrics.exists():
+                torn = folder.torn_metric_lines()
                 # rows past the checkpoint will be written again; so will every row of a run
                 # killed after its first evaluation but before its first checkpoint (step 0)
                 folder.truncate_metrics(member.step)
+                if torn:
+                    self.warn(f"{folder.metrics}: dropped {torn} torn line(s) (a crash while "
+                              "writing); the rows after the checkpoint are written again")
         assert self.group is not None
         try:
             self.group.restore(states)
@@ -363,16 +408,14 @@ class _Trainer:
                 self._drop_finished()
         finally:
             bar.close()
-        return [self.summaries[id(m)] for m in self.all_members]
+        return [self.summaries[run_id] for run_id in self.run_ids]
 
     def _drop_finished(self) -> None:
         """Write the summaries of members that ended and take them out of the group."""
-        if not hasattr(self, "all_members"):
-            self.all_members, self.summaries = list(self.members), {}
         keep = [k for k, m in enumerate(self.members) if not m.status]
         for k, member in enumerate(self.members):
             if member.status:
-                self.summaries[id(member)] = self._finish(k)
+                self.summaries[member.run_id] = self._finish(k)
         if keep and len(keep) < len(self.members):
             assert self.group is not None
             self.group.keep(keep)

@@ -3,6 +3,9 @@ follows the SequenceModel interface, a GPT that declares a fused form, and two t
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -71,3 +74,24 @@ class FusableGPT(GPT):
                  n_head: int, dropout: float) -> None:
         super().__init__(GPTConfig(vocab_size=vocab_size, context=context, n_layer=n_layer,
                                    n_head=n_head, d_model=d_model, dropout=dropout))
+
+
+_ARRIVED = False
+
+
+class BarrierGPT(FusableGPT):
+    """FusableGPT whose first construction in a process waits at a file barrier: the
+    environment's ``REGSCALE_TEST_BARRIER=<folder>:<n>`` holds until n processes have arrived,
+    so concurrency tests know that their processes really run side by side."""
+
+    def __init__(self, **dims: Any) -> None:
+        global _ARRIVED
+        if not _ARRIVED and "REGSCALE_TEST_BARRIER" in os.environ:
+            folder, count = os.environ["REGSCALE_TEST_BARRIER"].rsplit(":", 1)
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            (Path(folder) / str(os.getpid())).touch()
+            deadline = time.time() + 120
+            while len(list(Path(folder).iterdir())) < int(count) and time.time() < deadline:
+                time.sleep(0.01)
+            _ARRIVED = True
+        super().__init__(**dims)
