@@ -20,10 +20,11 @@ def test_threads_for_sets_torch_blas_and_children_then_restores() -> None:
     np.ones(2) @ np.ones(2)  # BLAS is loaded
     before_torch, before_blas = torch.get_num_threads(), blas_threads()
     before_env = {v: os.environ.get(v) for v in THREAD_VARIABLES}
-    with threads_for(1):
-        assert torch.get_num_threads() == 1
-        assert blas_threads() == {1}
-        assert all(os.environ[v] == "1" for v in THREAD_VARIABLES)
+    wanted = max(before_torch, *before_blas) + 1  # never a current count: never a no-op
+    with threads_for(wanted):
+        assert torch.get_num_threads() == wanted
+        assert blas_threads() == {wanted}
+        assert all(os.environ[v] == str(wanted) for v in THREAD_VARIABLES)
     assert torch.get_num_threads() == before_torch
     assert blas_threads() == before_blas
     assert {v: os.environ.get(v) for v in THREAD_VARIABLES} == before_env

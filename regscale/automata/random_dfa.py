@@ -31,7 +31,8 @@ from regscale.automata.random_dfa_construction import (
     construct,
     draw_accepting,
 )
-from regscale.errors import ImpossibleTargetsError
+from regscale.config_io import check_fields
+from regscale.errors import ConfigError, ImpossibleTargetsError
 
 FAR_OFF = 30
 """A draw with more sinks or merged states than this hands over to construction at once: the
@@ -58,7 +59,10 @@ class RandomDFASpec:
     seed: int = 0  # the same seed gives the same DFA
 
     def __post_init__(self) -> None:
+        check_fields(self)
         check_targets(self.states, self.transitions, self.accepting, self.alphabet_size)
+        if self.seed < 0:
+            raise ConfigError(f"a random DFA's seed must be >= 0, got {self.seed}")
 
     @property
     def name(self) -> str:

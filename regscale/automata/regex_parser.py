@@ -63,7 +63,17 @@ def parse_regex(pattern: str) -> Node:
     UnsupportedSyntaxError
         Syntax outside the subset; the message gives the position.
     """
+    depth = 0
+    for position, char in enumerate(pattern):
+        depth += (char == "(") - (char == ")")
+        if depth > MAX_NESTING:
+            raise InvalidRegexError(f"invalid regex at position {position}: groups nest more "
+                                    f"than {MAX_NESTING} deep")
     return _Parser(pattern).parse()
+
+
+MAX_NESTING = 100
+"""Deepest nesting of groups a regex may have (the parser and the tree walks recurse)."""
 
 
 class _Parser:

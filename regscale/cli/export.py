@@ -23,7 +23,8 @@ from regscale.training.export import export
 @click.option("--seed", type=int, default=0, show_default=True, help="Data seed.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write.")
-def command(tokens: int, val_tokens: int, window: int, seed: int, out: Path,
+@click.option("--overwrite", is_flag=True, help="Replace an export already in --out.")
+def command(tokens: int, val_tokens: int, window: int, seed: int, out: Path, overwrite: bool,
             **options: Any) -> None:
     """Write a language's sample as Parquet windows with the exact per-token optimal loss
     (Hugging Face datasets reads them) and as nanoGPT's train.bin / val.bin (uint16) with
@@ -36,5 +37,5 @@ def command(tokens: int, val_tokens: int, window: int, seed: int, out: Path,
     """
     config = language_from_options({k: options[k] for k in NAMES})
     for path in export(config, out, tokens=tokens, val_tokens=val_tokens, window=window,
-                       seed=seed):
+                       seed=seed, overwrite=overwrite):
         click.echo(f"wrote {path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import click
@@ -20,7 +21,7 @@ class Count(click.ParamType):  # type: ignore[type-arg]
             number = float(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a number", param, ctx)
-        if number < 0 or number != int(number):
+        if not math.isfinite(number) or number < 0 or number != int(number):
             self.fail(f"{value!r} is not a whole non-negative number", param, ctx)
         return int(number)
 

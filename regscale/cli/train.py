@@ -12,7 +12,7 @@ import click
 from regscale.cli.language_options import NAMES, language_from_options, language_options
 from regscale.cli.numbers import COUNT
 from regscale.cli.run_fields import parse_sets, set_option
-from regscale.errors import RegscaleError
+from regscale.errors import ConfigError, RegscaleError
 from regscale.models.registry import MODELS, SIZES, ModelConfig
 from regscale.report.learning_curves import run_curves
 from regscale.store import RunFolder
@@ -114,6 +114,8 @@ def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, .
     if init_from is not None:
         changes["init_from"] = str(Path(init_from).resolve())
     config = override(RunConfig(language=language), {**changes, **parse_sets(sets)})
+    if png is not None and not png.parent.resolve().is_dir():  # before training, not after
+        raise ConfigError(f"--png {png}: its folder {png.parent} does not exist")
     folder = out / config.run_id()
     local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
     use_threads(threads or max(1, available_cores() // local_processes))

@@ -26,7 +26,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from regscale.config_io import from_mapping
+from regscale.config_io import check_fields, from_mapping
 from regscale.errors import ConfigError
 from regscale.experiments.study_file import read_study_file
 from regscale.sources.catalog import load_language_config
@@ -51,6 +51,7 @@ class SweepConfig:
     run: dict[str, Any] = field(default_factory=dict)  # run fields by dotted name
 
     def __post_init__(self) -> None:
+        check_fields(self)
         for axis in ("languages", "archs", "sizes", "tokens", "seeds"):
             if not getattr(self, axis):
                 raise ConfigError(f"sweep {self.name!r}: '{axis}' must not be empty")

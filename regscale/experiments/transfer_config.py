@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from regscale.config_io import from_mapping
+from regscale.config_io import check_fields, from_mapping
 from regscale.errors import ConfigError
 from regscale.experiments.study_file import read_study_file
 from regscale.sources.catalog import load_language_config
@@ -65,6 +65,7 @@ class TransferConfig:
     run: dict[str, Any] = field(default_factory=dict)  # run fields by dotted name
 
     def __post_init__(self) -> None:
+        check_fields(self)
         object.__setattr__(self, "pretrain_tokens", int(self.pretrain_tokens))
         object.__setattr__(self, "max_tokens", int(self.max_tokens))
         object.__setattr__(self, "finetune_tokens",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from regscale.config_io import check_fields
 from regscale.errors import ConfigError, UnknownNameError
 from regscale.models.base import SequenceModel
 from regscale.models.fused import FusedModel
@@ -71,6 +72,7 @@ class ModelConfig:
     vocab_size: int | None = None  # None = the language's own; transfer pads to a shared one
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if self.arch not in MODELS:  # a plug-in: fails here, in one line, if it does not import
             resolve_builder(self.arch, builtins=MODELS)
         if self.size is not None and self.size not in SIZES:

@@ -20,6 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from regscale.errors import StorageError
+
 LINE_STYLES = {"gpt": "-", "lstm": "--", "transformer_xl": ":"}
 """Line style per architecture; colour is the model size."""
 
@@ -96,6 +98,10 @@ def run_curves(rows: list[dict[str, Any]], path: Path, *, title: str) -> Path:
         ax.set(xscale="log", yscale="log", xlabel="tokens seen",
                ylabel="excess loss (nats/token)", title="excess over the exact floor")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        fig.savefig(path, dpi=110)
+    except OSError as exc:
+        raise StorageError(f"could not write {path}: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
     return path

@@ -15,6 +15,7 @@ from typing import ClassVar, Literal
 
 from regscale.automata.random_dfa import RandomDFASpec
 from regscale.automata.regex_to_dfa import DEFAULT_MAX_STATES
+from regscale.config_io import check_fields
 from regscale.errors import ConfigError
 from regscale.sources.natural_language import CorpusSpec
 from regscale.sources.policies import PolicyConfig
@@ -30,6 +31,11 @@ class RegexSpec:
     regex: str  # the pattern, in the supported subset
     alphabet: str | None = None  # symbols; default: those in the regex
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if self.alphabet is not None and len(set(self.alphabet)) != len(self.alphabet):
+            raise ConfigError(f"alphabet {self.alphabet!r} repeats a symbol")
+
 
 @dataclass(frozen=True, kw_only=True)
 class ExplicitDFASpec:
@@ -44,6 +50,9 @@ class ExplicitDFASpec:
     start: int = 0  # start state
 
     def __post_init__(self) -> None:
+        check_fields(self)
+        if len(set(self.alphabet)) != len(self.alphabet):
+            raise ConfigError(f"alphabet {self.alphabet!r} repeats a symbol")
         n, k = len(self.transitions), len(self.alphabet)
         bad_row = any(len(row) != k for row in self.transitions)
         bad_target = any(not -1 <= t < n for row in self.transitions for t in row)
@@ -65,6 +74,9 @@ class RandomRegexSpec:
     size: int  # syntax-tree nodes
     alphabet_size: int  # symbols a, b, c, ...
     seed: int = 0  # same seed, same regex
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 LanguageSpec = RegexSpec | ExplicitDFASpec | RandomDFASpec | RandomRegexSpec | CorpusSpec
@@ -88,6 +100,7 @@ class LanguageConfig:
     max_states: int = DEFAULT_MAX_STATES  # limit during subset construction
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if self.max_states < 1:
             raise ConfigError(f"max_states must be >= 1, got {self.max_states}")
 

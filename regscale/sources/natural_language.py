@@ -15,6 +15,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
+from regscale.config_io import check_fields
 from regscale.errors import ConfigError
 from regscale.sources.corpora import OLD_TESTAMENT_BOOKS, READERS, Verse, load_verses
 
@@ -37,6 +38,7 @@ class CorpusSpec:
     eval_every: int = 10  # every eval_every-th chapter of the part is held out
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if self.corpus not in READERS:
             raise ConfigError(f"unknown corpus {self.corpus!r}; choose one of {sorted(READERS)}")
         if self.part not in PARTS:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regscale.automata.compact_dfa import DEAD, CompactDFA
+from regscale.config_io import check_fields
 from regscale.errors import ConfigError, EmptyLanguageError, UnknownNameError
 from regscale.sources.automaton import SEP, ProbabilisticAutomaton
 
@@ -45,6 +46,7 @@ class PolicyConfig:
     seed: int = 0  # dirichlet: seed of the per-state weights
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if self.name not in POLICIES:
             raise UnknownNameError(
                 f"unknown sampling policy {self.name!r}; choose one of {sorted(POLICIES)}"

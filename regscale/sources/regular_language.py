@@ -15,7 +15,7 @@ from regscale.automata.compact_dfa import DEAD, CompactDFA
 from regscale.automata.random_dfa import RandomDFASpec, random_min_dfa
 from regscale.automata.random_regex import random_regex
 from regscale.automata.regex_to_dfa import DEFAULT_MAX_STATES, min_dfa_from_regex
-from regscale.errors import ConfigError
+from regscale.errors import ConfigError, StateLimitError
 from regscale.sources.automaton import ProbabilisticAutomaton
 from regscale.sources.complexity import Complexity, measure_complexity
 from regscale.sources.language_config import (
@@ -36,6 +36,11 @@ def build_min_dfa(spec: LanguageSpec, *, max_states: int = DEFAULT_MAX_STATES) -
         pattern = random_regex(spec.size, spec.alphabet_size, spec.seed)
         return min_dfa_from_regex(pattern, max_states=max_states)
     if isinstance(spec, RandomDFASpec):
+        if spec.states > max_states:  # refused up front: construction grows faster than n
+            raise StateLimitError(
+                f"a random DFA of {spec.states} states is over the state limit of {max_states} "
+                "states (10,000 states build in under a second, 100,000 in about a minute); "
+                "raise it with --max-states or max_states in a language file")
         return random_min_dfa(spec)
     if isinstance(spec, ExplicitDFASpec):
         table = {

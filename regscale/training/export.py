@@ -38,18 +38,27 @@ CONTINUOUS_BLOCK = 2**32 - 1
 """The block index whose seed draws the continuous ``.bin`` stream (no window block uses it)."""
 
 
+EXPORT_FILES = ("train.parquet", "val.parquet", "train.bin", "val.bin", "meta.pkl", "meta.json")
+"""What an export writes; a folder holding any of them is not written over unless asked."""
+
+
 def export(config: LanguageConfig, out: Path, *, tokens: int, val_tokens: int, window: int,
-           seed: int = 0) -> list[Path]:
+           seed: int = 0, overwrite: bool = False) -> list[Path]:
     """Write the files of the module docstring; returns their paths.
 
     Raises
     ------
     ConfigError
-        Token counts below one window, or a vocabulary too large for ``uint16``.
+        Token counts below one window, a vocabulary too large for ``uint16``, or ``out``
+        already holds an export and ``overwrite`` is False.
     """
     if min(tokens, val_tokens) < window or window < 1:
         raise ConfigError(f"tokens ({tokens}) and val tokens ({val_tokens}) must each hold at "
                           f"least one window of {window}")
+    present = [name for name in EXPORT_FILES if (out / name).exists()]
+    if present and not overwrite:
+        raise ConfigError(f"{out} already holds an export ({', '.join(present)}); choose "
+                          "another folder, or pass --overwrite to replace it")
     out.mkdir(parents=True, exist_ok=True)
     stream = LanguageStream(config, window=window, block=BLOCK, seed=seed)
     data = stream.data  # the language is built once, for both splits

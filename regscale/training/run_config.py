@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from regscale.config_io import from_mapping
+from regscale.config_io import check_fields, from_mapping
 from regscale.errors import ConfigError
 from regscale.models.registry import ModelConfig
 from regscale.sources.language_config import SPEC_KINDS, LanguageConfig
@@ -33,6 +33,7 @@ class DataConfig:
     seed: int = 0  # seed of the training stream / dataset
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if not 1 <= self.tokens <= 10**13:
             raise ConfigError(f"tokens must be between 1 and 1e13, got {self.tokens}")
         if self.dataset_tokens is not None and not 2 <= self.dataset_tokens <= 10**11:
@@ -55,12 +56,16 @@ class OptimConfig:
     grad_clip: float = 1.0  # global norm; 0 disables
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if not (0 < self.lr < 10 and math.isfinite(self.lr)):
             raise ConfigError(f"lr must be in (0, 10), got {self.lr}")
         if self.warmup_steps < 0 or not 0 <= self.min_lr_ratio <= 1:
             raise ConfigError("warmup_steps must be >= 0 and min_lr_ratio in [0, 1]")
         if self.weight_decay < 0 or self.grad_clip < 0:
             raise ConfigError("weight_decay and grad_clip must be >= 0")
+        for name in ("beta1", "beta2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +80,7 @@ class EvalConfig:
     seed: int = 1_000_003  # seed of the held-out stream (never the training seed)
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if self.every_steps < 1 or self.rows < 1 or self.segments < 1:
             raise ConfigError("every_steps, rows and segments must be >= 1")
         if self.samples < 0 or self.patience < 1:
@@ -91,6 +97,7 @@ class SystemConfig:
     seed: int = 0  # model initialisation and dropout
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if self.dtype not in ("auto", "float32", "bfloat16"):
             raise ConfigError(f"dtype must be auto, float32 or bfloat16, got {self.dtype!r}")
 
@@ -108,6 +115,7 @@ class RunConfig:
     init_from: str | None = None  # weights to start from (fine-tuning); None = scratch
 
     def __post_init__(self) -> None:
+        check_fields(self)
         window = self.model.context + 1
         if self.data.dataset_tokens is not None and self.data.dataset_tokens < window:
             raise ConfigError(f"dataset_tokens {self.data.dataset_tokens} is shorter than one "

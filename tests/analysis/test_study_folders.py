@@ -57,4 +57,4 @@ def test_legacy_transfer_folder_collects_and_fits(tmp_path: Path) -> None:
     assert len(analysis.results) == 14  # 2 pre-trained + 2 sizes x 3 D_F x (scratch, tuned)
     assert set(analysis.results.role) == {"pretrain", "scratch", "finetune"}
     assert analysis.source == "tomita4" and len(analysis.similarity) == 1
-    assert set(analysis.scratch_lines.N) <= set(analysis.results.N)
+    assert set(analysis.scratch_lines.N) == set(analysis.results.N)

@@ -61,8 +61,7 @@ def test_most_feasible_targets_succeed() -> None:
     specs = [RandomDFASpec(states=n, transitions=int(1.6 * n), accepting=max(1, n // 4),
                            alphabet_size=2, seed=s) for n in (4, 16, 64) for s in range(5)]
     for spec in specs:
-        dfa = random_min_dfa(spec)
-        assert dfa.n_states == spec.states
+        assert_meets(random_min_dfa(spec), spec)
 
 
 def test_same_seed_same_dfa_and_different_seed_differs() -> None:

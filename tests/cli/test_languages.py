@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -11,7 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from regscale.automata.random_dfa import RandomDFASpec
 from regscale.cli import cli
+from regscale.sources.language_config import LanguageConfig
+from regscale.sources.regular_language import RegularLanguage
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -34,6 +38,10 @@ def test_gen_jsonl_with_policy_and_random_dfa() -> None:
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 5 and all(1 <= r["length"] <= 7 for r in rows)
+    dfa = RegularLanguage.build(LanguageConfig(name="d", spec=RandomDFASpec(
+        states=6, transitions=9, accepting=2, alphabet_size=2, seed=0))).dfa
+    for row in rows:  # every string is a word of the DFA the same targets and seed build
+        assert len(row["string"]) == row["length"] and dfa.accepts(row["string"])
 
 
 def test_inspect_prints_measures_and_writes_drawings(tmp_path: Path) -> None:
@@ -43,7 +51,10 @@ def test_inspect_prints_measures_and_writes_drawings(tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert dot.read_text().count("->") == 1 + 7  # start arrow + 7 transitions, no two parallel
     code, out = run("inspect", "--regex", "(a|b)*", "--json")
-    assert json.loads(out)["entropy_rate_bits"] == pytest.approx(1.5219280948873621)
+    # one state: a and b with (1 - p_stop) / 2 each, SEP with p_stop (0.2, the walk default)
+    p_stop = 0.2
+    closed_form = -(p_stop * math.log2(p_stop) + (1 - p_stop) * math.log2((1 - p_stop) / 2))
+    assert json.loads(out)["entropy_rate_bits"] == pytest.approx(closed_form, rel=1e-12)
 
 
 @pytest.mark.parametrize(

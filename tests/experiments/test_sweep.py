@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import signal
@@ -20,6 +21,7 @@ from regscale.experiments.runner import run_configs
 from regscale.experiments.study_file import study_names
 from regscale.experiments.sweep import run_sweep
 from regscale.experiments.sweep_config import load_sweep
+from regscale.sources.catalog import load_language_config
 from regscale.store import RunFolder, StudyFolder
 from regscale.training.run_config import RunConfig
 from tests.experiments.tiny_sweep import TINY, write_tiny
@@ -34,7 +36,15 @@ def test_shipped_sweeps_load_with_their_presets() -> None:
     for name in ("complexity", "size", "data"):
         for preset in (None, "smoke", "gpu"):
             sweep = load_sweep(name, preset=preset)
-            assert sweep.run_configs()
+            runs = sweep.run_configs()
+            # the grid is the product of its axes, each point once
+            names = [load_language_config(n).name for n in sweep.languages]
+            grid = set(itertools.product(names, sweep.archs, sweep.sizes, sweep.tokens,
+                                         sweep.dataset_tokens or (None,), sweep.seeds))
+            points = [(r.language.name, r.model.arch, r.model.size, r.data.tokens,
+                       r.data.dataset_tokens, r.data.seed) for r in runs]
+            assert len(points) == len(set(points)) == len(grid) and set(points) == grid
+            assert len({r.run_id() for r in runs}) == len(runs), (name, preset)
 
 
 def test_runs_once_and_finished_runs_are_untouched(tmp_path: Path) -> None:

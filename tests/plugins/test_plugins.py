@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +48,10 @@ def test_a_plugin_trains_below_its_first_evaluation_and_resumes(tmp_path: Path) 
     rows = RunFolder(tmp_path / "run").read_metrics()
     assert summary["status"] == "completed" and summary["arch"] == GRU
     assert rows[-1]["excess_loss"] < rows[0]["excess_loss"]
-    assert 0.0 <= summary["acceptance"] <= 1.0
+    accepted = summary["acceptance"] * 8  # of eval.samples = 8 free-running samples
+    assert accepted == pytest.approx(round(accepted)) and 0 <= round(accepted) <= 8
+    assert summary["acceptance_se"] == pytest.approx(
+        math.sqrt(summary["acceptance"] * (1 - summary["acceptance"]) / 8))
     assert train(config, tmp_path / "run", resume=True, progress=False) == summary
 
 

@@ -40,8 +40,15 @@ def test_kill_then_resume_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     proc.wait()
     assert folder is not None, "the run never reached its third evaluation"
     assert not folder.is_finished(), "the run finished before it could be killed"
+    checkpoint_step = folder.load_checkpoint(folder.path.name).step
+    assert checkpoint_step > 0
+    before = [r for r in folder.read_metrics() if r["step"] <= checkpoint_step]
     resumed = run(killed_out, "--resume")
     assert "completed" in resumed.stdout
+    # it resumed rather than started over: the rows up to the checkpoint are the ones written
+    # before the kill, wall time and all (a restart from step 0 rewrites them with new times)
+    kept = [r for r in folder.read_metrics() if r["step"] <= checkpoint_step]
+    assert kept == before and len(kept) >= 2  # the third row's checkpoint may not be written
     run(tmp_path / "straight")
     straight = RunFolder(next((tmp_path / "straight").iterdir()))
     assert folder.path.name == straight.path.name  # same config, same run id
