@@ -120,7 +120,8 @@ def load_state(path: Path) -> dict[str, Any]:
         raise ConfigError(f"corrupt checkpoint {path}: {reason}; delete it to start the run "
                           "over") from None
     if not isinstance(state, dict):
-        raise ConfigError(f"corrupt checkpoint {path}: not a checkpoint dictionary")
+        raise ConfigError(f"corrupt checkpoint {path}: not a checkpoint dictionary; delete it "
+                          "to start the run over")
     return state
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -110,3 +112,29 @@ def test_a_run_computes_with_its_cpus_and_the_caller_keeps_its_threads(tmp_path:
               log=quiet)
     assert_complete_once(tmp_path / "out", 1, threads=2)
     assert torch.get_num_threads() == before
+
+
+def test_ray_leaves_a_held_run_to_its_holder_and_trains_what_it_left(tmp_path: Path) -> None:
+    """A retried task whose first attempt still runs: the run's lock is held elsewhere, so the
+    Ray task leaves it; the sweep waits, and when the holder dies without finishing it, the
+    sweep trains the run itself."""
+    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install '.[scale]')")
+    sweep = load_sweep(str(write_tiny(tmp_path)), preset="one")
+    sweep = sweep.__class__(**{**sweep.__dict__, "sizes": ("nano", "micro")})
+    out = tmp_path / "out"
+    held = sweep.run_configs()[0].run_id()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom regscale.locks import FolderLock\n"
+         "assert FolderLock(sys.argv[1]).acquire()\nprint('held', flush=True)\ntime.sleep(6)",
+         str(out / "runs" / held)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        messages: list[str] = []
+        run_sweep(sweep, out, executor="ray", log=messages.append)
+    finally:
+        ray.shutdown()
+        holder.wait()
+    assert any("another process is training" in m for m in messages), messages
+    assert any("left unfinished by the other process" in m for m in messages), messages
+    assert_complete_once(out, 2)
