@@ -166,7 +166,7 @@ def _free_fit(row: dict[str, Any], axis: str, x: np.ndarray, loss: np.ndarray,
     row[f"E_{axis}_free_minus_floor"] = fit.E - floor
     row.update(judge(x=x, exponent=fit.alpha, low=low, high=high,
                      residual_rms=residual_rms(np.log(loss), np.log(fit.predict(x))),
-                     at_bound=at_bound).as_dict(f"{name}_"))
+                     at_bound=at_bound, parameters=3).as_dict(f"{name}_"))
 
 
 def _holdout(axis: str, x: np.ndarray, loss: np.ndarray, floor: float,
@@ -221,7 +221,7 @@ def _chinchilla(n: np.ndarray, d: np.ndarray, loss: np.ndarray) -> dict[str, Any
             if refits else (math.nan, math.nan)
         quality = judge(x=x, exponent=getattr(fit, name), low=low, high=high,
                         residual_rms=residual_rms(np.log(loss), np.log(pred)),
-                        at_bound=at_bound)
+                        at_bound=at_bound, parameters=5)
         out[f"chinchilla_{name}_low"], out[f"chinchilla_{name}_high"] = low, high
         verdicts.append(quality.verdict)
     out["chinchilla_verdict"] = _joint_verdict(verdicts, skipped=not refits)

@@ -179,10 +179,13 @@ def fit_transfer(d_f: ArrayLike, n: ArrayLike, d_t: ArrayLike, *,
     # sigma at a bound matters only where the measured points fit exactly (as many as
     # coefficients); with more, it says they lie on the line, which leaves theta determined
     at_bound = ["sigma"] if full.sigma_at_bound and measured.sum() <= design.shape[1] else []
+    parameters = design.shape[1] + 1  # the coefficients and the scatter sigma
     alpha_quality = judge(x=d_f[keep], exponent=float(full.theta[1]), low=a_lo, high=a_hi,
-                          residual_rms=rms, at_bound=at_bound, direction="rises")
+                          residual_rms=rms, at_bound=at_bound, direction="rises",
+                          parameters=parameters)
     beta_quality = (judge(x=n[keep], exponent=beta, low=b_lo, high=b_hi, residual_rms=rms,
-                          at_bound=at_bound, direction="either") if with_n else
+                          at_bound=at_bound, direction="either", parameters=parameters)
+                    if with_n else
                     judge(x=n[keep], exponent=math.nan, low=math.nan, high=math.nan,
                           failed="one model size"))
     return TransferFit(k=float(np.exp(full.theta[0])), alpha=float(full.theta[1]), beta=beta,

@@ -4,11 +4,15 @@ A fit is judged on what a reader needs before quoting it: the points used, the d
 span, the 95% interval of its exponent, the scatter of the points about the curve, and whether a
 parameter sits at a bound of its search box. The verdict is one of
 
-- ``ok``: at least :data:`MIN_POINTS` points over at least :data:`MIN_DECADES` decades of x, a
-  positive exponent whose 95% interval excludes 0, a curve that falls by at least
-  :data:`MIN_FALL` over the fitted range (``(x_max/x_min)^alpha >= 1 + MIN_FALL``: a tiny exponent
-  with a tight interval is a flat line, not a law), residual scatter (root mean square of the log
-  residuals) at most :data:`MAX_RESIDUAL_RMS`, and no parameter at a bound;
+- ``ok``: at least :data:`MIN_POINTS` points and at least two more points than the fit has
+  free parameters, over at least :data:`MIN_DECADES` decades of x, a positive exponent whose 95%
+  interval excludes 0 and has a width (a bootstrap that gives the same exponent every time says
+  the points fix it exactly, as 3 points for 3 parameters do, not that it is known), a curve
+  that falls by at least :data:`MIN_FALL` of its value over the fitted range
+  (``1 - (x_min/x_max)^alpha >= MIN_FALL``; a growth law must grow by that fraction,
+  ``(x_max/x_min)^alpha - 1 >= MIN_FALL``: a tiny exponent with a tight interval is a flat line,
+  not a law), residual scatter (root mean square of the log residuals) at most
+  :data:`MAX_RESIDUAL_RMS`, and no parameter at a bound;
 - ``poorly determined: <reasons>``: it was fitted, but one or more of those fail;
 - ``failed: <reason>``: there is no fit (too few points, or the optimiser gave up).
 
@@ -31,6 +35,9 @@ MIN_DECADES = 1.5
 
 MIN_FALL = 0.25
 """The fitted curve must fall by at least this fraction of its value over the x range."""
+
+ZERO_WIDTH = 1e-9
+"""An interval narrower than this (relative to the exponent) has no width."""
 
 MAX_RESIDUAL_RMS = 0.25
 """Largest root-mean-square log residual (about +-28% scatter about the curve)."""
@@ -64,7 +71,8 @@ def decades(x: np.ndarray) -> float:
 
 def judge(*, x: np.ndarray, exponent: float, low: float, high: float,
           residual_rms: float = math.nan, at_bound: Sequence[str] = (),
-          failed: str | None = None, direction: str = "falls") -> FitQuality:
+          failed: str | None = None, direction: str = "falls",
+          parameters: int = 2) -> FitQuality:
     """The verdict on one fitted exponent (module docstring for the rules).
 
     ``direction`` is ``"falls"`` for a loss law ``(x0/x)^alpha`` (the exponent must be
@@ -86,6 +94,8 @@ def judge(*, x: np.ndarray, exponent: float, low: float, high: float,
         Parameters that ended at a bound of their search box.
     failed
         Why there is no fit, when there is none.
+    parameters
+        Free parameters of the fit (2 for ``(x0/x)^alpha``, 3 with a free floor).
     """
     x = np.asarray(x, dtype=float)
     span = decades(x)
@@ -100,23 +110,27 @@ def judge(*, x: np.ndarray, exponent: float, low: float, high: float,
     if len(x) < 2 or not math.isfinite(exponent):
         return quality(f"failed: {'too few points' if len(x) < 2 else 'no exponent'}")
     reasons = []
-    if len(x) < MIN_POINTS:
-        reasons.append(f"{len(x)} points")
+    if len(x) < max(MIN_POINTS, parameters + 2):
+        reasons.append(f"{len(x)} points" + (f" for {parameters} parameters"
+                                            if len(x) >= MIN_POINTS else ""))
     if span < MIN_DECADES:
         reasons.append(f"{span:.3g} decades of x")
     if not (math.isfinite(low) and math.isfinite(high)):
         reasons.append("no interval")
     elif low <= 0 <= high:
         reasons.append("interval includes 0")
+    elif high - low <= ZERO_WIDTH * max(1.0, abs(exponent)):
+        reasons.append("zero-width interval")
     size = abs(exponent) if direction == "either" else exponent
     if size <= 0:
         reasons.append("exponent <= 0")
-    elif 10 ** (span * size) < 1 + MIN_FALL:
+    else:
         if direction == "falls":
             verb, change = "falls", 1 - 10 ** (-span * size)
         else:
             verb, change = ("rises" if direction == "rises" else "changes"), 10 ** (span * size) - 1
-        reasons.append(f"flat: {verb} {100 * change:.2g}% over x")
+        if change < MIN_FALL:
+            reasons.append(f"flat: {verb} {100 * change:.2g}% over x")
     if math.isfinite(residual_rms) and residual_rms > MAX_RESIDUAL_RMS:
         reasons.append(f"scatter {residual_rms:.2g}")
     if at_bound:

@@ -99,3 +99,28 @@ def test_judge_directions() -> None:
                                     direction="either").verdict
     assert "interval includes 0" in judge(x=x, exponent=-0.2, low=-0.5, high=0.1,
                                           direction="either").verdict
+
+
+def test_the_flat_rule_is_a_fall_of_a_quarter_of_the_value() -> None:
+    """GPT on the 24-state DFA fell 22.9% over its range and was counted ok under the old
+    test ``(x_max/x_min)^alpha >= 1.25`` (a 20% fall); the docstring says 25%."""
+    x = np.logspace(0, 2, 6)  # 2 decades
+    fall = 0.229
+    alpha = -math.log10(1 - fall) / 2  # (x_min/x_max)^alpha = 1 - fall
+    quality = judge(x=x, exponent=alpha, low=alpha * 0.9, high=alpha * 1.1)
+    assert quality.verdict == "poorly determined: flat: falls 23% over x"
+    steeper = -math.log10(1 - 0.26) / 2
+    assert judge(x=x, exponent=steeper, low=steeper * 0.9, high=steeper * 1.1).verdict == OK
+    rise = math.log10(1.24) / 2  # a growth law must grow by a quarter
+    assert "flat: rises 24%" in judge(x=x, exponent=rise, low=rise * 0.9, high=rise * 1.1,
+                                      direction="rises").verdict
+
+
+def test_too_few_points_for_the_parameters_or_no_width_is_never_ok() -> None:
+    x = np.logspace(0, 3, 4)
+    assert judge(x=x, exponent=0.5, low=0.4, high=0.6).verdict == OK  # 4 points, 2 parameters
+    three = judge(x=x[:3], exponent=0.5, low=0.4, high=0.6, parameters=3)
+    assert three.verdict == "poorly determined: 3 points for 3 parameters"
+    assert judge(x=x, exponent=0.5, low=0.4, high=0.6, parameters=3).verdict != OK
+    pinned = judge(x=x, exponent=0.5, low=0.5, high=0.5)
+    assert pinned.verdict == "poorly determined: zero-width interval"
