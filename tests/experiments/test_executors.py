@@ -123,16 +123,27 @@ def test_ray_leaves_a_held_run_to_its_holder_and_trains_what_it_left(tmp_path: P
     sweep = sweep.__class__(**{**sweep.__dict__, "sizes": ("nano", "micro")})
     out = tmp_path / "out"
     held = sweep.run_configs()[0].run_id()
+    release = tmp_path / "release"  # the holder lets go once the sweep says it is waiting
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom regscale.locks import FolderLock\n"
-         "assert FolderLock(sys.argv[1]).acquire()\nprint('held', flush=True)\ntime.sleep(6)",
-         str(out / "runs" / held)], stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+         "from regscale.locks import FolderLock\nlock = FolderLock(sys.argv[1])\n"
+         "assert lock.acquire()\nprint('held', flush=True)\ndeadline = time.time() + 300\n"
+         "while not Path(sys.argv[2]).exists() and time.time() < deadline:\n"
+         "    time.sleep(0.05)\n", str(out / "runs" / held), str(release)],
+        stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    messages: list[str] = []
+
+    def log(message: str) -> None:
+        messages.append(message)
+        if "another process is training" in message:
+            release.touch()
+
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
-        messages: list[str] = []
-        run_sweep(sweep, out, executor="ray", log=messages.append)
+        run_sweep(sweep, out, executor="ray", log=log)
     finally:
+        release.touch()
         ray.shutdown()
         holder.wait()
     assert any("another process is training" in m for m in messages), messages
