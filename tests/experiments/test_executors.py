@@ -114,11 +114,17 @@ def test_a_run_computes_with_its_cpus_and_the_caller_keeps_its_threads(tmp_path:
     assert torch.get_num_threads() == before
 
 
-def test_ray_leaves_a_held_run_to_its_holder_and_trains_what_it_left(tmp_path: Path) -> None:
+@pytest.mark.parametrize("executor", ["ray", "slurm"])
+def test_a_held_run_is_left_to_its_holder_and_trained_when_it_dies(tmp_path: Path,
+                                                                  executor: str) -> None:
     """A retried task whose first attempt still runs: the run's lock is held elsewhere, so the
-    Ray task leaves it; the sweep waits, and when the holder dies without finishing it, the
-    sweep trains the run itself."""
-    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install '.[scale]')")
+    Ray task (or submitit job) leaves it; the sweep waits, and when the holder dies without
+    finishing it, the sweep trains the run itself."""
+    if executor == "ray":
+        ray = pytest.importorskip("ray", reason="Ray is not installed (pip install '.[scale]')")
+    else:
+        pytest.importorskip("submitit", reason="submitit is not installed (pip install "
+                            "'.[scale]')")
     sweep = load_sweep(str(write_tiny(tmp_path)), preset="one")
     sweep = sweep.__class__(**{**sweep.__dict__, "sizes": ("nano", "micro")})
     out = tmp_path / "out"
@@ -139,12 +145,16 @@ def test_ray_leaves_a_held_run_to_its_holder_and_trains_what_it_left(tmp_path: P
         if "another process is training" in message:
             release.touch()
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    if executor == "ray":
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False)
     try:
-        run_sweep(sweep, out, executor="ray", log=log)
+        run_sweep(sweep, out, executor=executor, log=log,
+                  options=ExecutorOptions(slurm_cluster="local"))
     finally:
         release.touch()
-        ray.shutdown()
+        if executor == "ray":
+            ray.shutdown()
         holder.wait()
     assert any("another process is training" in m for m in messages), messages
     assert any("left unfinished by the other process" in m for m in messages), messages
