@@ -405,8 +405,9 @@ class StudyFolder:
                     record = StudyRecord(kind=kind, config=data["transfer"], runs=data["runs"])
                 record.run_ids  # noqa: B018  (every planned run names its id)
             except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
-                raise ConfigError(f"{path} is not a regscale study record (damaged, or written "
-                                  "by another tool); move it away to use the folder") from None
+                raise ConfigError(f"corrupt study record {path}: not a regscale study record "
+                                  "(damaged, or written by another tool); move it away to use "
+                                  "the folder") from None
             if record.kind not in ("sweep", "transfer"):
                 raise ConfigError(f"{path} records a study of unknown kind {record.kind!r}")
             return record

@@ -45,6 +45,12 @@ class DistInfo:
         return slice(self.rank * per, (self.rank + 1) * per)
 
 
+def launched_rank() -> int:
+    """This process's rank as torchrun set it (0 when not launched by torchrun), before the
+    process group exists."""
+    return int(os.environ.get("RANK", "0")) if int(os.environ.get("WORLD_SIZE", "1")) > 1 else 0
+
+
 def init_distributed(use_cuda: bool) -> DistInfo:
     """Join the process group when launched by torchrun (``WORLD_SIZE`` > 1)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))

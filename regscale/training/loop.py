@@ -43,6 +43,7 @@ from regscale.training.distributed import (
     broadcast_flag,
     broadcast_object,
     init_distributed,
+    launched_rank,
     shutdown,
 )
 from regscale.training.evaluation import acceptance_rate, binomial_standard_error, evaluate
@@ -172,20 +173,22 @@ def train_group(runs: Sequence[tuple[RunConfig, Path]], *, resume: bool = True,
     check_groupable([config for (config, _), s in zip(runs, summaries, strict=True)
                      if s is None])
     locks = []
+    main = launched_rank() == 0  # under torchrun, rank 0 holds the locks for every rank
     try:
         pending: list[tuple[int, RunConfig, RunFolder]] = []
         for i, ((config, _), folder) in enumerate(zip(runs, folders, strict=True)):
             if summaries[i] is not None:
                 continue
             lock = folder.lock()
-            if not lock.acquire():
+            if main and not lock.acquire():
                 if not skip_busy:
                     holder = folder.holder() or "holder unknown"
                     raise RunBusyError(f"run {config.run_id()} in {folder.path} is being "
                                        f"trained by another process ({holder}); wait for it "
                                        "to finish")
                 continue
-            locks.append(lock)
+            if main:
+                locks.append(lock)
             summaries[i] = folder.read_summary()  # it may have finished before the lock came
             if summaries[i] is not None:
                 continue
