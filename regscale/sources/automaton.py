@@ -114,6 +114,14 @@ class ProbabilisticAutomaton:
         return stationary
 
     @property
+    def unigram_entropy_bits(self) -> float:
+        """Entropy of the packed stream's token frequencies, bits/token: the loss of the best
+        model that ignores context (a unigram model)."""
+        marginal = self.stationary @ self.probs
+        positive = marginal[marginal > 0]
+        return float(-(positive * np.log2(positive)).sum())
+
+    @property
     def mean_string_length(self) -> float:
         """E|W| in symbols (the separator not counted)."""
         return float(self.expected_visits.sum() - 1.0)

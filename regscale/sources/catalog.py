@@ -20,7 +20,10 @@ A natural language names a corpus version (see :mod:`regscale.sources.corpora`):
     version = "e"
 
 Besides catalog names, :func:`load_language_config` accepts a path to such a file, ``regex:PATTERN``
-and ``dfa:n=8,t=14,f=3,k=2,seed=0`` (random-DFA targets).
+and ``dfa:n=8,t=14,f=3,k=2,seed=0`` (random-DFA targets). A ``dfa:`` spec may go on with its
+sampling policy: ``policy=dirichlet,c=0.3,pseed=1`` (name, concentration, weight seed),
+``p_stop=0.1`` or ``len=8`` (walk: the mean string length ``p_stop`` is solved for), e.g.
+``dfa:n=16,t=40,f=4,k=4,seed=2,len=8``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ from regscale.sources.policies import PolicyConfig
 _TOP_KEYS = {"description", "max_states", "policy", *SPEC_KINDS}
 _DFA_KEYS = {"n": "states", "t": "transitions", "f": "accepting", "k": "alphabet_size",
              "seed": "seed"}
+_POLICY_KEYS = {"policy": ("name", str), "p_stop": ("p_stop", float),
+                "len": ("mean_length", float), "c": ("concentration", float),
+                "pseed": ("seed", int)}
+_DFA_FORM = "dfa:n=8,t=14,f=3,k=2[,seed=0][,policy=walk|dirichlet,p_stop=..,len=..,c=..,pseed=..]"
 
 
 def catalog_dir(kind: str) -> Path:
@@ -79,7 +86,8 @@ def load_language_config(name: str, *, policy: PolicyConfig | None = None) -> La
     if name.startswith("regex:"):
         config = LanguageConfig(name=name, spec=RegexSpec(regex=name[len("regex:"):]))
     elif name.startswith("dfa:"):
-        config = LanguageConfig(name=name, spec=_parse_dfa_targets(name[len("dfa:"):]))
+        spec, own_policy = _parse_dfa_spec(name[len("dfa:"):])
+        config = LanguageConfig(name=name, spec=spec, policy=own_policy)
     else:
         path = Path(name)
         if path.suffix != ".toml":
@@ -111,16 +119,24 @@ def language_config_from_toml(table: dict[str, Any], *, name: str, where: str) -
         raise ConfigError(f"{where}: {exc}") from None
 
 
-def _parse_dfa_targets(text: str) -> RandomDFASpec:
+def _parse_dfa_spec(text: str) -> tuple[RandomDFASpec, PolicyConfig]:
+    """``n=8,t=14,f=3,k=2,seed=0[,policy=..]`` -> the random-DFA targets and the policy."""
     values: dict[str, int] = {}
+    policy: dict[str, Any] = {}
     for part in filter(None, text.split(",")):
-        key, _, value = part.partition("=")
-        if key.strip() not in _DFA_KEYS or not value.strip().lstrip("-").isdigit():
-            raise ConfigError(
-                f"bad random-DFA spec 'dfa:{text}': expected dfa:n=8,t=14,f=3,k=2[,seed=0]"
-            )
-        values[_DFA_KEYS[key.strip()]] = int(value)
+        key, _, value = (s.strip() for s in part.partition("="))
+        try:
+            if key in _DFA_KEYS and value.lstrip("-").isdigit():
+                values[_DFA_KEYS[key]] = int(value)
+                continue
+            if key in _POLICY_KEYS:
+                field_name, kind = _POLICY_KEYS[key]
+                policy[field_name] = kind(value)
+                continue
+        except ValueError:
+            pass
+        raise ConfigError(f"bad random-DFA spec 'dfa:{text}' at {part!r}: expected {_DFA_FORM}")
     missing = {"states", "transitions", "accepting", "alphabet_size"} - set(values)
     if missing:
         raise ConfigError(f"random-DFA spec 'dfa:{text}' lacks {sorted(missing)}")
-    return RandomDFASpec(**values)
+    return RandomDFASpec(**values), PolicyConfig(**policy)

@@ -31,6 +31,7 @@ class Complexity:
     topological_entropy_bits: float  # log2 of the growth rate of the number of words
     entropy_rate_bits: float  # bits/token of the packed stream (exact)
     mean_string_length: float  # symbols per string (exact)
+    unigram_entropy_bits: float  # bits/token of the token frequencies (a unigram model's loss)
 
     def as_dict(self) -> dict[str, float | int]:
         """Field name -> value."""
@@ -47,6 +48,7 @@ def measure_complexity(dfa: CompactDFA, automaton: ProbabilisticAutomaton) -> Co
         topological_entropy_bits=topological_entropy_bits(dfa),
         entropy_rate_bits=automaton.entropy_rate_bits,
         mean_string_length=automaton.mean_string_length,
+        unigram_entropy_bits=automaton.unigram_entropy_bits,
     )
 
 

@@ -2,7 +2,10 @@
 
 ``walk`` (default)
     At state q choose uniformly among live symbols; where q accepts, stop (emit SEP) with
-    probability ``p_stop``, or 1 where q has no live symbol. Hidden state = q.
+    probability ``p_stop``, or 1 where q has no live symbol. Hidden state = q. With
+    ``mean_length``, ``p_stop`` is instead solved (bisection) so that the mean string length is
+    that many symbols, or as near as ``p_stop`` in ``[P_STOP_MIN, 1]`` allows: a design can hold
+    length fixed while it varies the automaton.
 ``uniform_length``
     Draw a length n uniformly among the lengths in ``[min_length, max_length]`` that have words,
     then a uniformly random word of length n: from (q, r) emit symbol s with probability
@@ -12,7 +15,10 @@
     Per state, weights over the live actions (live symbols, and SEP where q accepts) drawn from
     a symmetric Dirichlet(``concentration``) with ``seed``: low concentration, low entropy,
     independent of the DFA's shape. Each allowed action keeps at least ``DIRICHLET_FLOOR``
-    probability (then rows are renormalised), so strings end in reasonable time. Hidden state = q.
+    probability (then rows are renormalised), so strings end in reasonable time. With
+    ``mean_length`` the weights cover the live symbols only and the walk stops as ``walk`` does
+    (``p_stop`` solved for that length): entropy then moves with the concentration at a fixed
+    mean length. Hidden state = q.
 """
 
 from __future__ import annotations
@@ -30,6 +36,12 @@ from regscale.sources.automaton import SEP, ProbabilisticAutomaton
 DIRICHLET_FLOOR = 1e-3
 """Smallest probability of an allowed action under ``dirichlet``."""
 
+P_STOP_MIN = 1e-3
+"""Smallest stop probability ``mean_length`` may solve for."""
+
+STOP_BISECTIONS = 50
+"""Bisection steps on ``log p_stop`` (the bracket shrinks to 7/2^50 of its width)."""
+
 MAX_LENGTH_LIMIT = 4096
 """Largest ``max_length`` for ``uniform_length`` (hidden states grow with it)."""
 
@@ -40,6 +52,7 @@ class PolicyConfig:
 
     name: str = "walk"  # one of POLICIES
     p_stop: float = 0.2  # walk: stop probability in accepting states that can go on
+    mean_length: float | None = None  # walk, dirichlet: solve p_stop for this mean length
     min_length: int = 1  # uniform_length: shortest length drawn
     max_length: int = 32  # uniform_length: longest length drawn
     concentration: float = 1.0  # dirichlet: symmetric concentration; low = low entropy
@@ -58,6 +71,8 @@ class PolicyConfig:
                 f"need 0 <= min_length <= max_length <= {MAX_LENGTH_LIMIT}, got "
                 f"{self.min_length}, {self.max_length}"
             )
+        if self.mean_length is not None and not self.mean_length > 0.0:
+            raise ConfigError(f"mean_length must be > 0, got {self.mean_length}")
         if not self.concentration > 0.0:
             raise ConfigError(f"concentration must be > 0, got {self.concentration}")
 
@@ -81,25 +96,67 @@ def _state_policy(dfa: CompactDFA, weights: np.ndarray) -> ProbabilisticAutomato
 
 
 def walk(dfa: CompactDFA, config: PolicyConfig) -> ProbabilisticAutomaton:
-    """Uniform choice among live symbols, stopping with ``p_stop`` in accepting states."""
+    """Uniform choice among live symbols, stopping with ``p_stop`` in accepting states (or with
+    the ``p_stop`` that gives ``mean_length``)."""
     live = dfa.transitions != DEAD
-    n_live = live.sum(axis=1)
-    stop = np.where(dfa.accepting, np.where(n_live > 0, config.p_stop, 1.0), 0.0)
-    weights = np.zeros((dfa.n_states, dfa.vocab_size))
-    weights[:, SEP] = stop
-    weights[:, 1:] = live * ((1.0 - stop) / np.maximum(n_live, 1))[:, None]
-    return _state_policy(dfa, weights)
+    symbols = live / np.maximum(live.sum(axis=1), 1)[:, None]
+    return _stopping(dfa, symbols, _stop_probability(dfa, symbols, config))
 
 
 def dirichlet(dfa: CompactDFA, config: PolicyConfig) -> ProbabilisticAutomaton:
-    """Per-state Dirichlet(``concentration``) weights over the live actions."""
-    allowed = np.concatenate([dfa.accepting[:, None], dfa.transitions != DEAD], axis=1)
+    """Per-state Dirichlet(``concentration``) weights over the live actions; with
+    ``mean_length``, over the live symbols only, stopping like ``walk``."""
     rng = np.random.default_rng(config.seed)
+    if config.mean_length is not None:
+        live = dfa.transitions != DEAD
+        symbols = _floored_dirichlet(rng, live, config.concentration)
+        return _stopping(dfa, symbols, _stop_probability(dfa, symbols, config))
+    allowed = np.concatenate([dfa.accepting[:, None], dfa.transitions != DEAD], axis=1)
+    return _state_policy(dfa, _floored_dirichlet(rng, allowed, config.concentration))
+
+
+def _floored_dirichlet(rng: np.random.Generator, allowed: np.ndarray,
+                       concentration: float) -> np.ndarray:
+    """Rows of Dirichlet(``concentration``) weights over the allowed entries, each at least
+    ``DIRICHLET_FLOOR`` (not renormalised; rows without an allowed entry are 0)."""
     # Gamma draws normalised per row are Dirichlet over the allowed actions.
-    gamma = rng.gamma(config.concentration, size=allowed.shape)
+    gamma = rng.gamma(concentration, size=allowed.shape)
     weights = np.where(allowed, gamma, 0.0)
     weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-300)
-    weights = np.where(allowed, np.maximum(weights, DIRICHLET_FLOOR), 0.0)
+    floored: np.ndarray = np.where(allowed, np.maximum(weights, DIRICHLET_FLOOR), 0.0)
+    return floored
+
+
+def _stop_probability(dfa: CompactDFA, symbols: np.ndarray, config: PolicyConfig) -> float:
+    """``p_stop``, or the one in ``[P_STOP_MIN, 1]`` whose mean string length is nearest
+    ``mean_length`` (the length falls as ``p_stop`` rises; bisection on ``log p_stop``)."""
+    if config.mean_length is None:
+        return config.p_stop
+    target = config.mean_length
+
+    def length(log_p: float) -> float:
+        return _stopping(dfa, symbols, float(np.exp(log_p))).mean_string_length
+
+    low, high = float(np.log(P_STOP_MIN)), 0.0
+    if length(high) >= target:
+        return 1.0
+    if length(low) <= target:
+        return P_STOP_MIN
+    for _ in range(STOP_BISECTIONS):
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if length(middle) > target else (low, middle)
+    return float(np.exp(0.5 * (low + high)))
+
+
+def _stopping(dfa: CompactDFA, symbols: np.ndarray, p_stop: float) -> ProbabilisticAutomaton:
+    """Stop with ``p_stop`` in accepting states (1 where no symbol is live), else emit a symbol
+    by ``symbols`` (rows over the live symbols)."""
+    live = dfa.transitions != DEAD
+    stop = np.where(dfa.accepting, np.where(live.any(axis=1), p_stop, 1.0), 0.0)
+    weights = np.zeros((dfa.n_states, dfa.vocab_size))
+    weights[:, SEP] = stop
+    rows = symbols / np.maximum(symbols.sum(axis=1, keepdims=True), 1e-300)
+    weights[:, 1:] = rows * (1.0 - stop)[:, None]
     return _state_policy(dfa, weights)
 
 
