@@ -31,7 +31,7 @@ from regscale.analysis.collect import (
     fill_convergence,
     require_runs,
 )
-from regscale.experiments.lr_tuning import grid_edges, select_learning_rates
+from regscale.experiments.lr_tuning import choice, grid_edges, select_learning_rates
 from regscale.fits.chinchilla import ChinchillaFit
 from regscale.fits.complexity_map import axis_points, complexity_regression, fit_language_laws
 from regscale.fits.verdict import OK
@@ -86,24 +86,27 @@ def collect_sweep(root: Path) -> tuple[StudyFolder, pd.DataFrame, pd.DataFrame]:
     return study, results, curves
 
 
-def tuning_choices(results: pd.DataFrame) -> pd.DataFrame:
-    """The learning-rate tuning runs with the rate chosen for each (language, arch, size), and
-    whether the choice lies at the edge of its grid."""
+def tuning_choices(results: pd.DataFrame, *, shared: bool = False) -> pd.DataFrame:
+    """The learning-rate tuning runs with the rate chosen for each (language, arch, size) (each
+    (arch, size) where ``shared``), and whether the choice lies at the edge of its grid."""
     tune = results[results["tuning"]]
     if tune.empty:
         return pd.DataFrame()
-    chosen = select_learning_rates(tune)
+    chosen = select_learning_rates(tune, shared=shared)
     keys = zip(tune["language"], tune["arch"], tune["size"], tune["lr"], strict=True)
-    columns = ["language", "arch", "size", "lr", "tokens", "loss", "excess_bits", "status"]
+    columns = ["language", "arch", "size", "lr", "tokens", "loss", "excess_loss", "excess_bits",
+               "status"]
     return tune[[c for c in columns if c in tune]].assign(
-        chosen=[chosen.get((lang, arch, size)) == lr for lang, arch, size, lr in keys],
+        chosen=[choice(chosen, lang, arch, size) == lr for lang, arch, size, lr in keys],
         edge=grid_edges(tune, chosen))
 
 
 def analyse_sweep(root: Path) -> SweepAnalysis:
     """Collect, fit the laws and the complexity map, and write the tables (``fits/*.csv``)."""
     study, collected, curves = collect_sweep(root)
-    tuning = tuning_choices(collected)
+    record = study.read_record()
+    shared = record is not None and bool(record.config.get("tuning_languages"))
+    tuning = tuning_choices(collected, shared=shared)
     results = collected[collected["role"] != "tune"].reset_index(drop=True)
     laws = fit_language_laws(results)
     if len(laws):

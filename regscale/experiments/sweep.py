@@ -43,13 +43,14 @@ def run_sweep(sweep: SweepConfig, root: Path, *, executor: str = "local",
     tune: list[RunConfig] = []
     if sweep.lrs:
         assert sweep.tuning_tokens is not None  # checked by SweepConfig
-        tune = tuning_runs(runs, sweep.lrs_for, sweep.tuning_tokens)
+        tune = tuning_runs(runs, sweep.lrs_for, sweep.tuning_tokens, sweep.tuning_languages)
         _record(study, sweep, tune, [])
         triples = len({triple(run) for run in tune})
         log(f"tuning the learning rate: {len(tune)} runs over {triples} (language, arch, size)")
         summaries = {s["run_id"]: s for s in run_configs(
             tune, study, executor=executor, options=options, log=log)}
-        chosen = select_learning_rates(tuning_table(tune, summaries, {}))
+        chosen = select_learning_rates(tuning_table(tune, summaries, {}),
+                                       shared=bool(sweep.tuning_languages))
         runs = apply_learning_rates(runs, chosen)
     _record(study, sweep, tune, runs)
     return run_configs(runs, study, executor=executor, options=options, log=log)

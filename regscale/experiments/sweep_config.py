@@ -15,6 +15,10 @@ and named presets that replace some of them (``smoke`` for 2 CPU cores, ``gpu`` 
     tuning_tokens = 3e4             #   at this budget, then use the best in the grid
     # or a grid per architecture:  lrs = {gpt = [1e-3, 3e-3, 1e-2], lstm = [1e-2, 3e-2, 1e-1]}
     context = 32                    # run fields: short keys or a [run] table
+    tuning_languages = []           # tune on these languages only: one rate per (arch, size)
+    [design]                        # optional: a factorial design of random DFAs replaces
+    states = [4, 8, 16, 64]         #   languages (regscale.experiments.design)
+    transitions_per_state = [1.5, 2.5, 3.5]
     [presets.smoke]
     sizes = ["nano", "micro", "tiny"]
 """
@@ -28,6 +32,7 @@ from typing import Any
 
 from regscale.config_io import check_fields, from_mapping
 from regscale.errors import ConfigError
+from regscale.experiments.design import DesignConfig
 from regscale.experiments.study_file import read_study_file
 from regscale.sources.catalog import load_language_config
 from regscale.training.run_config import RunConfig, check_run_fields, override
@@ -48,10 +53,23 @@ class SweepConfig:
     lrs: tuple[float, ...] | dict[str, tuple[float, ...]] = ()  # peak learning rates to tune
     #   per (language, arch, size), one grid or one per architecture; () = every run uses optim.lr
     tuning_tokens: int | None = None  # budget of each tuning run (required with lrs)
+    tuning_languages: tuple[str, ...] = ()  # tune on these only, one rate per (arch, size);
+    #   () = every language tunes its own
+    design: dict[str, Any] = field(default_factory=dict)  # a DesignConfig table; replaces
+    #   languages (and sets tuning_languages where its tuning is "corners")
     run: dict[str, Any] = field(default_factory=dict)  # run fields by dotted name
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.design:
+            design = from_mapping(DesignConfig, self.design, f"sweep {self.name!r} [design]")
+            object.__setattr__(self, "languages", design.languages())
+            if not self.tuning_languages:
+                object.__setattr__(self, "tuning_languages", design.tuning_languages())
+        unknown = sorted(set(self.tuning_languages) - set(self.languages))
+        if unknown:
+            raise ConfigError(f"sweep {self.name!r}: tuning_languages {unknown} are not among "
+                              "its languages")
         for axis in ("languages", "archs", "sizes", "tokens", "seeds"):
             if not getattr(self, axis):
                 raise ConfigError(f"sweep {self.name!r}: '{axis}' must not be empty")
