@@ -8,16 +8,19 @@ from typing import Any
 import click
 
 from regscale.analysis.sweep import SweepAnalysis, analyse_sweep, collect_sweep
+from regscale.analysis.sweep_plan import plan_sweep
 from regscale.analysis.transfer import analyse_transfer
 from regscale.cli.executor_options import executor_from, executor_options
 from regscale.cli.run_fields import parse_sets, set_option
 from regscale.cli.transfer import print_transfer
 from regscale.experiments.sweep import run_sweep
 from regscale.experiments.sweep_config import load_sweep
+from regscale.report.sweep_plan import format_plan
 from regscale.report.sweep_report import verdict_summary, write_sweep_report
 from regscale.report.tables import markdown_table
 from regscale.report.transfer_report import write_transfer_report
 from regscale.store import StudyFolder
+from regscale.threads import available_cores
 
 SHOWN = ("language", "arch", "complexity_states", "floor", "alpha_N", "alpha_N_low",
          "alpha_N_high", "alpha_N_verdict", "alpha_C", "alpha_C_verdict")
@@ -49,9 +52,14 @@ def print_sweep(analysis: SweepAnalysis, files: dict[str, Path]) -> None:
 @click.option("--device", help="Override the device of every run (auto, cpu, cuda).")
 @set_option
 @click.option("--no-report", is_flag=True, help="Run only; skip the fits, figures and report.")
+@click.option("--plan", is_flag=True,
+              help="Train nothing: print the design's complexity measures, their correlations "
+                   "and variance inflation, automata per cell, the estimated wall time "
+                   "(measured here) and the joint model's expected intervals.")
+@click.option("--no-timing", is_flag=True, help="--plan: skip the timing probes.")
 def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out: Path | None,
-                  device: str | None, sets: tuple[str, ...], no_report: bool,
-                  **run_options: Any) -> None:
+                  device: str | None, sets: tuple[str, ...], no_report: bool, plan: bool,
+                  no_timing: bool, **run_options: Any) -> None:
     """Run a sweep (skipping finished runs), then fit, plot and report.
 
     NAME is a file in experiments/ (complexity, size, data) or a .toml path. A killed sweep
@@ -60,6 +68,7 @@ def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out
     \b
     Examples:
       regscale sweep complexity --preset smoke
+      regscale sweep complexity --preset factorial --plan --workers 2
       regscale sweep size --language tomita5 --preset smoke
       regscale sweep data --language parity --device cuda
       regscale sweep size --preset smoke --set optim.lr=1e-3 --set eval.rows=128
@@ -70,9 +79,15 @@ def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out
     if device:
         run["system.device"] = device
     sweep = load_sweep(name, preset=preset, run=run,
-                       overrides={"languages": languages} if languages else None)
+                       overrides={"languages": languages, "design": {}, "tuning_languages": ()}
+                       if languages else None)
     root = out or Path("results") / sweep.name
     executor, options = executor_from(run_options)
+    if plan:
+        workers = options.workers or available_cores()
+        click.echo(format_plan(plan_sweep(sweep, workers=workers, max_group=options.max_group,
+                                          measure=not no_timing), workers=workers))
+        return
     summaries = run_sweep(sweep, root, executor=executor, options=options, log=click.echo)
     diverged = sum(s["status"] == "diverged" for s in summaries)
     click.echo(f"sweep {sweep.name}: {len(summaries)} runs finished ({diverged} diverged) "
