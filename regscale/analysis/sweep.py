@@ -9,11 +9,16 @@ Tables (all :class:`pandas.DataFrame`):
 ``laws``        one row per (language, arch): fits on N, D and C, Chinchilla, Kaplan
                 (:func:`regscale.fits.complexity_map.fit_language_laws`), plus a short ``label``
 ``regression``  exponents and prefactors against complexity measures
-``points``      the runs behind each axis's fit: language, arch, axis, x, loss, excess, used
-                (False: shown but left out, e.g. a size whose best run did not converge)
+``points``      the runs behind each axis's fit: language, arch, axis, x, loss, excess,
+                at_floor (excess within 2 standard errors of 0), used (False: shown but left
+                out, e.g. a size whose best run did not converge, or a run at the floor)
 ``lines``       fitted curves on a grid: language, arch, axis (N, D, C: excess loss;
                 N_opt: Chinchilla's compute-optimal N against C, only from an ``ok`` fit), x,
                 y, and the fit's verdict
+``joint``       the joint model per (arch, axis): coefficients, nested test, comparison
+                (:mod:`regscale.analysis.complexity_joint`)
+``learnability`` tokens to learn, per cell, and their censored regression
+                (:mod:`regscale.analysis.learnability`)
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from regscale.analysis.collect import (
     fill_convergence,
     require_runs,
 )
+from regscale.analysis.complexity_joint import JointTables, joint_tables
+from regscale.analysis.learnability import Learnability, analyse_learnability
 from regscale.experiments.lr_tuning import choice, grid_edges, select_learning_rates
 from regscale.fits.chinchilla import ChinchillaFit
 from regscale.fits.complexity_map import axis_points, complexity_regression, fit_language_laws
@@ -55,6 +62,10 @@ class SweepAnalysis:
     regression: pd.DataFrame
     points: pd.DataFrame
     lines: pd.DataFrame
+    joint: JointTables = field(default_factory=lambda: JointTables(
+        pd.DataFrame(), pd.DataFrame(), pd.DataFrame()))
+    learnability: Learnability = field(default_factory=lambda: Learnability(
+        pd.DataFrame(), pd.DataFrame(), pd.DataFrame()))
     files: dict[str, Path] = field(default_factory=dict)
 
 
@@ -98,6 +109,7 @@ def tuning_choices(results: pd.DataFrame, *, shared: bool = False) -> pd.DataFra
                "status"]
     return tune[[c for c in columns if c in tune]].assign(
         chosen=[choice(chosen, lang, arch, size) == lr for lang, arch, size, lr in keys],
+        shared=shared,
         edge=grid_edges(tune, chosen))
 
 
@@ -113,13 +125,20 @@ def analyse_sweep(root: Path) -> SweepAnalysis:
         laws.insert(2, "label", laws["language"].map(short_name))
     regression = complexity_regression(laws) if len(laws) else pd.DataFrame()
     points, lines = _points_and_lines(results, laws)
+    joint = joint_tables(results)
+    learnability = analyse_learnability(results, curves)
     files = {"results": study.results, "curves": study.curves}
     for name, table in (("laws", laws), ("regression", regression),
-                        ("learning_rates", tuning)):
-        if name != "learning_rates" or len(table):
+                        ("learning_rates", tuning), ("joint_coefficients", joint.coefficients),
+                        ("joint_tests", joint.tests), ("joint_comparisons", joint.comparisons),
+                        ("learning_times", learnability.times),
+                        ("learnability_cells", learnability.cells),
+                        ("learnability_regression", learnability.regression)):
+        if name in ("laws", "regression") or len(table):
             files[name] = study.write_table(name, table)
     return SweepAnalysis(results=results, tuning=tuning, curves=curves, laws=laws,
-                         regression=regression, points=points, lines=lines, files=files)
+                         regression=regression, points=points, lines=lines, joint=joint,
+                         learnability=learnability, files=files)
 
 
 def _points_and_lines(results: pd.DataFrame, laws: pd.DataFrame
@@ -135,8 +154,9 @@ def _points_and_lines(results: pd.DataFrame, laws: pd.DataFrame
             points.append(pd.DataFrame({**key, "axis": axis, "run_id": chosen["run_id"],
                                         "N": chosen["non_embedding_params"], "x": x,
                                         "loss": loss, "excess": loss - law.floor,
+                                        "at_floor": chosen["at_floor"],
                                         "used": chosen["used"]}))
-            if (line := _excess_line(law, axis, x)) is not None:
+            if (line := _excess_line(law, axis, x[chosen["used"].to_numpy(bool)])) is not None:
                 lines.append(pd.DataFrame({**key, "axis": axis, "x": line[0], "y": line[1],
                                            "verdict": getattr(law, f"alpha_{axis}_verdict")}))
         if (optimal := _compute_optimal_line(law, group)) is not None:

@@ -23,9 +23,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
+from regscale.analysis.complexity_joint import REGRESSORS, regressor_columns
 from regscale.experiments.design import automaton_of
 from regscale.experiments.lr_tuning import tuning_runs
 from regscale.experiments.sweep_config import SweepConfig
@@ -35,25 +35,10 @@ from regscale.sources.catalog import load_language_config
 from regscale.sources.language import build_language
 from regscale.training.run_config import RunConfig
 
-REGRESSORS = ("log2_states", "log2_transitions_per_state", "entropy_rate_bits",
-              "log2_mean_length")
-"""The complexity regressors of the joint model, as the plan and the analysis compute them."""
-
 VIF_SETS = {"states + transitions/state": REGRESSORS[:2],
             "+ entropy rate": REGRESSORS[:3],
             "+ mean length": REGRESSORS}
 """Regressor sets whose variance inflation the plan reports."""
-
-
-def regressor_columns(complexity: pd.DataFrame) -> pd.DataFrame:
-    """The regressors from ``complexity_*`` columns (one row per language or run)."""
-    states = complexity["complexity_states"].astype(float)
-    return pd.DataFrame({
-        "log2_states": np.log2(states),
-        "log2_transitions_per_state": np.log2(complexity["complexity_transitions"] / states),
-        "entropy_rate_bits": complexity["complexity_entropy_rate_bits"].astype(float),
-        "log2_mean_length": np.log2(complexity["complexity_mean_string_length"].astype(float)),
-    }, index=complexity.index)
 
 
 def design_table(languages: tuple[str, ...]) -> pd.DataFrame:

@@ -42,6 +42,10 @@ FREE_RESAMPLES = 100
 CHINCHILLA_RESAMPLES = 100
 """Resamples behind Chinchilla's alpha and beta intervals."""
 
+AT_FLOOR_SE = 2.0
+"""A run whose excess loss is within this many standard errors of 0 is at the floor: shown as
+such, left out of power-law fits (the log of noise around 0 says nothing of a law), counted."""
+
 FREE_FLOOR_AT_ZERO = 1e-3
 """A free floor below this fraction of the lowest loss has run to its bound, 0."""
 
@@ -79,22 +83,39 @@ def fit_language_laws(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def at_floor(runs: pd.DataFrame) -> pd.Series:
+    """Whether each run's excess loss is within :data:`AT_FLOOR_SE` standard errors of 0 (False
+    where the table has no excess, e.g. a natural language)."""
+    if "excess_loss" not in runs or "excess_se" not in runs:
+        return pd.Series(False, index=runs.index)
+    excess, se = runs["excess_loss"].astype(float), runs["excess_se"].astype(float).fillna(0)
+    return (excess.notna() & (excess <= AT_FLOOR_SE * se)).rename("at_floor")
+
+
 def axis_points(group: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The runs behind each axis of one (language, arch), each with ``x`` and ``used``:
+    """The runs behind each axis of one (language, arch), each with ``x``, ``at_floor`` and
+    ``used`` (False: shown but left out of the fit):
 
     - ``N``: the converged envelope, the best loss over all budgets at each size; a size whose
       best run did not converge is shown but left out of the fit;
     - ``D``: the largest model at each data value (dataset size, or tokens seen);
     - ``C``: the compute frontier (lower loss than every cheaper run).
+
+    A run at the floor (:func:`at_floor`) is left out of every fit.
     """
     converged = group["converged"].fillna(True).astype(bool) if "converged" in group \
         else pd.Series(True, index=group.index)
+    floor = at_floor(group)
     best = group.loc[group.groupby("non_embedding_params")["loss"].idxmin()]
     biggest = group[group["non_embedding_params"] == group["non_embedding_params"].max()]
-    front = compute_frontier(group["flops"].to_numpy(float), group["loss"].to_numpy(float))
-    return {"N": best.assign(x=best["non_embedding_params"], used=converged.loc[best.index]),
-            "D": biggest.assign(x=data_axis(biggest), used=True),
-            "C": group.iloc[front].assign(x=lambda f: f["flops"], used=True)}
+    front = group.iloc[compute_frontier(group["flops"].to_numpy(float),
+                                        group["loss"].to_numpy(float))]
+    return {"N": best.assign(x=best["non_embedding_params"], at_floor=floor.loc[best.index],
+                             used=converged.loc[best.index] & ~floor.loc[best.index]),
+            "D": biggest.assign(x=data_axis(biggest), at_floor=floor.loc[biggest.index],
+                                used=~floor.loc[biggest.index]),
+            "C": front.assign(x=front["flops"], at_floor=floor.loc[front.index],
+                              used=~floor.loc[front.index])}
 
 
 def _laws(language: str, arch: str, group: pd.DataFrame) -> dict[str, Any]:
@@ -105,8 +126,12 @@ def _laws(language: str, arch: str, group: pd.DataFrame) -> dict[str, Any]:
     row["floor"] = floor
     for axis, points in axis_points(group).items():
         used = points[points["used"]]
-        left_out = len(points) - len(used)
-        row[f"left_out_{axis}"] = f"{left_out} not converged" if left_out else ""
+        floor_count = int(points["at_floor"].sum())
+        unconverged = len(points) - len(used) - floor_count
+        row[f"at_floor_{axis}"] = floor_count
+        row[f"left_out_{axis}"] = ", ".join(
+            [f"{unconverged} not converged"] * (unconverged > 0)
+            + [f"{floor_count} at the floor"] * (floor_count > 0))
         _fit_axis(row, axis, used["x"].to_numpy(float), used["loss"].to_numpy(float), floor,
                   used["flops"].to_numpy(float), free=axis == "N")
     budget = data_axis(group)

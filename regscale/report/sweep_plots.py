@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from regscale.analysis.sweep import SweepAnalysis
+from regscale.fits.complexity_map import at_floor
 from regscale.fits.verdict import OK
 from regscale.report.learning_curves import study_curves
 from regscale.store import StudyFolder
@@ -24,8 +25,11 @@ COLOR_BY = "complexity_entropy_rate_bits"
 MARKERS = {"gpt": "o", "transformer_xl": "^", "lstm": "s"}
 """Marker per architecture; colour is the language's complexity."""
 
-MIN_EXCESS = 1e-6
-"""Excess losses at or below 0 are drawn here on log axes."""
+LEGEND_MAX = 12
+"""A figure with more laws than this names none of them in its legend (colour: entropy)."""
+
+FLOOR_LABEL = "at the floor (excess < 2 SE), on the axis"
+NOT_A_LAW = "fit that is not a law (its verdict: fits/laws.csv)"
 
 
 def _colors(laws: pd.DataFrame) -> tuple[dict[str, tuple[float, ...]], plt.cm.ScalarMappable]:
@@ -36,16 +40,49 @@ def _colors(laws: pd.DataFrame) -> tuple[dict[str, tuple[float, ...]], plt.cm.Sc
     return {lang: mappable.to_rgba(v) for lang, v in values.items()}, mappable
 
 
-def _finish(fig: plt.Figure, ax: plt.Axes, mappable: plt.cm.ScalarMappable, path: Path) -> Path:
-    fig.colorbar(mappable, ax=ax, label="entropy rate (bits/token)")
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:  # outside the axes, below them, so it never hides points
-        many = len(handles) > 8
-        fig.legend(handles, labels, fontsize=6 if many else 7, ncols=2 if many else 1,
-                   loc="upper left", bbox_to_anchor=(0.02, 0.0), frameon=False)
+def _finish(fig: plt.Figure, ax: plt.Axes | np.ndarray, mappable: plt.cm.ScalarMappable,
+            path: Path) -> Path:
+    axes = list(np.atleast_1d(ax))
+    fig.colorbar(mappable, ax=axes, label="entropy rate (bits/token)")
+    seen: dict[str, Any] = {}
+    for one in axes:
+        one.margins(0.05)
+        for handle, label in zip(*one.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    if seen:  # outside the axes, below them, so it never hides points
+        many = len(seen) > 8
+        fig.legend(list(seen.values()), list(seen), fontsize=6 if many else 7,
+                   ncols=2 if many else 1, loc="upper left", bbox_to_anchor=(0.02, 0.0),
+                   frameon=False)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+def _arch_panels(laws: pd.DataFrame, title: str) -> tuple[plt.Figure, dict[str, plt.Axes]]:
+    """One panel per architecture, side by side."""
+    archs = sorted(laws["arch"].unique()) if len(laws) else ["-"]
+    fig, grid = plt.subplots(1, len(archs), figsize=(4.2 * len(archs) + 1.5, 4.5),
+                             squeeze=False, sharey=True)
+    fig.suptitle(title)
+    panels = dict(zip(archs, grid[0], strict=True))
+    for arch, ax in panels.items():
+        ax.set_title(arch, fontsize=9)
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    return fig, panels
+
+
+def _floor_marks(ax: plt.Axes, marks: list[tuple[float, Any, str]]) -> None:
+    """Runs at the floor as markers on the bottom edge of a log axis (after the other data
+    set the limits), never clipped to a made-up value."""
+    if not marks:
+        return
+    bottom, top = ax.get_ylim()
+    for i, (x, color, marker) in enumerate(marks):
+        ax.scatter([x], [bottom], marker="v" if marker != "v" else "^", s=22,
+                   facecolors="none", edgecolors=color, clip_on=False, zorder=5,
+                   label=FLOOR_LABEL if i == 0 else None)
+    ax.set_ylim(bottom, top)
 
 
 def _of(table: pd.DataFrame, law: Any, axis: str) -> pd.DataFrame:
@@ -57,9 +94,10 @@ def _of(table: pd.DataFrame, law: Any, axis: str) -> pd.DataFrame:
     return rows.sort_values("x")
 
 
-def _fit(ax: plt.Axes, line: pd.DataFrame, color: Any, label: str, *, offset: float = 0.0,
-         style: str = "-") -> None:
-    """A fitted law: in colour when its verdict is ok, else dashed grey with the reason."""
+def _fit(ax: plt.Axes, line: pd.DataFrame, color: Any, label: str | None, *,
+         offset: float = 0.0, style: str = "-") -> None:
+    """A fitted law: in colour when its verdict is ok, else dashed grey with the reason (with
+    ``label`` None, one legend entry for all of them: too many laws to name)."""
     if line.empty:
         return
     verdict = str(line["verdict"].iloc[0])
@@ -67,16 +105,24 @@ def _fit(ax: plt.Axes, line: pd.DataFrame, color: Any, label: str, *, offset: fl
         ax.plot(line.x, offset + line.y, style, color=color, lw=1)
     else:
         ax.plot(line.x, offset + line.y, "--", color="grey", lw=0.7, alpha=0.8,
-                label=f"{label}: {verdict}")
+                label=f"{label}: {verdict}" if label else NOT_A_LAW)
 
 
 def _points(ax: plt.Axes, points: pd.DataFrame, y: pd.Series, color: Any, marker: str,
-            label: str) -> None:
-    """Points behind a fit, filled; points shown but left out, hollow."""
+            label: str | None, floor_marks: list[tuple[float, Any, str]] | None = None) -> None:
+    """Points behind a fit, filled; points shown but left out, hollow; points at the floor
+    into ``floor_marks`` where given (a log axis), else drawn hollow where they are."""
     used = points["used"].astype(bool).to_numpy()
+    floor = points["at_floor"].astype(bool).to_numpy() if "at_floor" in points \
+        else np.zeros(len(points), bool)
+    if floor_marks is not None:
+        floor_marks.extend((x, color, marker) for x in points.x[floor])
+    else:
+        floor = np.zeros(len(points), bool)
     ax.scatter(points.x[used], y[used], color=color, s=18, marker=marker, label=label)
-    if (~used).any():
-        ax.scatter(points.x[~used], y[~used], facecolors="none", edgecolors=color, s=18,
+    hollow = ~used & ~floor
+    if hollow.any():
+        ax.scatter(points.x[hollow], y[hollow], facecolors="none", edgecolors=color, s=18,
                    marker=marker)
 
 
@@ -85,13 +131,15 @@ def loss_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
     floor, and the floors."""
     colors, mappable = _colors(analysis.laws)
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    named = len(analysis.laws) <= LEGEND_MAX
     for law in analysis.laws.itertuples():
         points, line = _of(analysis.points, law, "N"), _of(analysis.lines, law, "N")
         color = colors[law.language]
+        label = f"{law.label} ({law.arch})"
         _points(ax, points, points.loss, color, MARKERS.get(law.arch, "o"),
-                f"{law.label} ({law.arch})")
+                label if named else None)
         ax.axhline(law.floor, color=color, ls=":", lw=0.8)
-        _fit(ax, line, color, f"{law.label} ({law.arch})", offset=law.floor)
+        _fit(ax, line, color, label if named else None, offset=law.floor)
     ax.set(xscale="log", xlabel="non-embedding parameters N", ylabel="loss (nats/token)",
            title="Loss vs N, best over budgets (hollow: not converged; dotted: exact floor)")
     return _finish(fig, ax, mappable, path)
@@ -99,18 +147,24 @@ def loss_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
 
 def _excess_against(analysis: SweepAnalysis, axis: str, path: Path, *, xlabel: str,
                     title: str) -> Path:
-    """Excess loss against one axis's x (log-log): the points behind the law and the law."""
+    """Excess loss against one axis's x (log-log), one panel per architecture: the points
+    behind each law and the law; runs at the floor as marks on the axis."""
     colors, mappable = _colors(analysis.laws)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, panels = _arch_panels(analysis.laws, title)
+    named = len(analysis.laws) <= LEGEND_MAX
+    marks: dict[str, list[tuple[float, Any, str]]] = {arch: [] for arch in panels}
     for law in analysis.laws.itertuples():
+        ax = panels[law.arch]
         points, line = _of(analysis.points, law, axis), _of(analysis.lines, law, axis)
         color = colors[law.language]
-        _points(ax, points, points.excess.clip(lower=MIN_EXCESS), color,
-                MARKERS.get(law.arch, "o"), _alpha_label(law, axis))
-        _fit(ax, line, color, f"{law.label} ({law.arch})")
-    ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="excess loss (nats/token)",
-           title=title)
-    return _finish(fig, ax, mappable, path)
+        _points(ax, points, points.excess, color, MARKERS.get(law.arch, "o"),
+                _alpha_label(law, axis) if named else None, marks[law.arch])
+        _fit(ax, line, color, f"{law.label} ({law.arch})" if named else None)
+    for arch, ax in panels.items():
+        ax.set(xscale="log", yscale="log", xlabel=xlabel)
+        _floor_marks(ax, marks[arch])
+    next(iter(panels.values())).set_ylabel("excess loss (nats/token)")
+    return _finish(fig, np.array(list(panels.values())), mappable, path)
 
 
 def excess_vs_params(analysis: SweepAnalysis, path: Path) -> Path:
@@ -129,24 +183,33 @@ def excess_vs_data(analysis: SweepAnalysis, path: Path) -> Path:
 
 
 def loss_vs_compute(analysis: SweepAnalysis, path: Path) -> Path:
-    """Excess loss against training compute, every run, each language's frontier and its
-    power-law fit (dashed)."""
+    """Excess loss against training compute, one panel per architecture: every run, each
+    language's frontier and its power-law fit; runs at the floor as marks on the axis."""
     colors, mappable = _colors(analysis.laws)
     results = analysis.results
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, panels = _arch_panels(analysis.laws, "Excess loss vs compute (solid: frontier, "
+                                              "dash-dot: ok fit, grey dashed: not a law)")
+    named = len(analysis.laws) <= LEGEND_MAX
+    marks: dict[str, list[tuple[float, Any, str]]] = {arch: [] for arch in panels}
     for law in analysis.laws.itertuples():
+        ax, marker = panels[law.arch], MARKERS.get(law.arch, "o")
         runs = results[(results.language == law.language) & (results.arch == law.arch)]
         front, line = _of(analysis.points, law, "C"), _of(analysis.lines, law, "C")
         color = colors[law.language]
-        ax.scatter(runs.flops, (runs.loss - law.floor).clip(lower=MIN_EXCESS), color=color,
-                   s=10, alpha=0.5, marker=MARKERS.get(law.arch, "o"))
-        ax.plot(front.x, front.excess.clip(lower=MIN_EXCESS), color=color, lw=1.2,
-                label=_alpha_label(law, "C", "frontier"))
-        _fit(ax, line, color, f"{law.label} ({law.arch})", style="-.")
-    ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)",
-           ylabel="excess loss (nats/token)",
-           title="Excess loss vs compute (solid: frontier, dash-dot: ok fit)")
-    return _finish(fig, ax, mappable, path)
+        floor = at_floor(runs).to_numpy(bool)
+        ax.scatter(runs.flops[~floor], (runs.loss - law.floor)[~floor], color=color, s=10,
+                   alpha=0.5, marker=marker)
+        marks[law.arch].extend((x, color, marker) for x in runs.flops[floor])
+        above = front[~front["at_floor"].astype(bool)] if len(front) else front
+        ax.plot(above.x, above.excess, color=color, lw=1.2,
+                label=_alpha_label(law, "C", "frontier") if named else None)
+        _fit(ax, line, color, f"{law.label} ({law.arch})" if named else None,
+             style="-.")
+    for arch, ax in panels.items():
+        ax.set(xscale="log", yscale="log", xlabel="training compute C (FLOPs)")
+        _floor_marks(ax, marks[arch])
+    next(iter(panels.values())).set_ylabel("excess loss (nats/token)")
+    return _finish(fig, np.array(list(panels.values())), mappable, path)
 
 
 def _alpha_label(law: Any, axis: str, what: str = "points") -> str:

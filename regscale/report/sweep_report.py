@@ -9,6 +9,7 @@ import pandas as pd
 from regscale.analysis.sweep import SweepAnalysis
 from regscale.fits.convergence import CONVERGED_FRACTION, NOISE_MULTIPLE
 from regscale.fits.verdict import MAX_RESIDUAL_RMS, MIN_DECADES, MIN_FALL, MIN_POINTS, OK
+from regscale.report.joint_report import at_floor_line, joint_section, learnability_section
 from regscale.report.sweep_plots import sweep_figures
 from regscale.report.tables import markdown_table
 from regscale.store import StudyFolder
@@ -73,6 +74,10 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
         "",
         f"Convergence: {_converged_line(results)}",
         "",
+        at_floor_line(analysis.points),
+        "",
+        *joint_section(analysis),
+        *learnability_section(analysis),
     ]
     for axis, title in AXES.items():
         columns = (*LAW_COLUMNS, *(c.format(a=axis) for c in AXIS_COLUMNS))
@@ -109,18 +114,21 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
         "## Learning rate per size",
         "",
         "Each (language, arch, size) was trained at each peak learning rate for the tuning "
-        "budget; the grid used the rate with the lowest best evaluation loss (`chosen`).",
+        "budget; the grid used the rate with the lowest best evaluation loss (`chosen`). "
+        "Where only some languages tuned (`tuning_languages`), each (arch, size) took the rate "
+        "of lowest mean log excess over them, for every language.",
         "",
         _edge_note(analysis.tuning),
         "",
         markdown_table(analysis.tuning) if len(analysis.tuning) else
         "_Not tuned: every run used the sweep's learning rate._",
         "",
-        "## Exponents and prefactors against complexity",
+        "## Per-language exponents against complexity",
         "",
         "Least-squares slope with a 95% t-interval, over the `ok` laws only (`languages`: how "
-        "many entered, `left_out`: fitted but not ok): an interval excluding 0 means the "
-        "quantity changes with that complexity measure.",
+        "many entered, `left_out`: fitted but not ok), one measure at a time and every "
+        "language as independent: a screen, not a finding (the joint model above is the "
+        "analysis that resamples automata and leaves each out).",
         "",
         markdown_table(regression) if len(regression) else "_Too few languages to regress._",
         "",
@@ -153,6 +161,8 @@ def _edge_note(tuning: pd.DataFrame) -> str:
     if tuning.empty or "edge" not in tuning:
         return ""
     chosen = tuning[tuning["chosen"]]
+    if "shared" in tuning and tuning["shared"].any():  # one choice per (arch, size)
+        chosen = chosen.drop_duplicates(["arch", "size"])
     parts = []
     for arch, group in chosen.groupby("arch", sort=True):
         low, high = (int((group["edge"] == side).sum()) for side in ("lowest", "highest"))
