@@ -12,9 +12,10 @@ Across the design:
 
 - per cell (states x transitions per state) the Kaplan-Meier median over its languages
   (:mod:`regscale.fits.survival`), and how many of them learned;
-- a censored regression (Tobit, :mod:`regscale.fits.censored`) of log2 tokens on log2 N and the
-  complexity regressors per architecture, with cluster-bootstrap intervals over automata and
-  leave-one-automaton-out signs (:data:`RESOLVED` only where both hold).
+- a censored regression (Tobit, :mod:`regscale.fits.censored`) of log2 tokens on log2 N (centred;
+  where sizes vary) and the centred complexity regressors per architecture, with
+  cluster-bootstrap intervals over automata and leave-one-automaton-out signs (resolved only
+  where both hold).
 """
 
 from __future__ import annotations
@@ -100,10 +101,11 @@ def censored_regression(times: pd.DataFrame, *, resamples: int = RESAMPLES,
     rows = []
     for arch, group in times.groupby("arch", sort=True):
         regressors = varying(group, REGRESSORS)
-        terms = ["intercept", "log2_params", *regressors]
+        sizes = group["non_embedding_params"].nunique() > 1
+        terms = ["intercept", *(["log2_params"] * sizes), *regressors]
         z = group[regressors] - group.groupby("language")[regressors].first().mean()
-        design = np.column_stack([np.ones(len(group)),
-                                  np.log2(group["non_embedding_params"].to_numpy(float)),
+        log_n = np.log2(group["non_embedding_params"].to_numpy(float))
+        design = np.column_stack([np.ones(len(group)), *([log_n - log_n.mean()] * sizes),
                                   z.to_numpy(float)])
         y = np.log2(group["tokens"].to_numpy(float))
         censored = group["censored"].to_numpy(bool)

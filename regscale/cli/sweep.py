@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from regscale.analysis.sweep import SweepAnalysis, analyse_sweep, collect_sweep
-from regscale.analysis.sweep_plan import plan_sweep
+from regscale.analysis.sweep_plan import NOISE, plan_sweep
 from regscale.analysis.transfer import analyse_transfer
 from regscale.cli.executor_options import executor_from, executor_options
 from regscale.cli.run_fields import parse_sets, set_option
@@ -57,9 +57,12 @@ def print_sweep(analysis: SweepAnalysis, files: dict[str, Path]) -> None:
                    "and variance inflation, automata per cell, the estimated wall time "
                    "(measured here) and the joint model's expected intervals.")
 @click.option("--no-timing", is_flag=True, help="--plan: skip the timing probes.")
+@click.option("--noise", type=click.FloatRange(min=0, min_open=True), default=NOISE,
+              show_default=True,
+              help="--plan: noise of the simulated studies, in log excess loss.")
 def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out: Path | None,
                   device: str | None, sets: tuple[str, ...], no_report: bool, plan: bool,
-                  no_timing: bool, **run_options: Any) -> None:
+                  no_timing: bool, noise: float, **run_options: Any) -> None:
     """Run a sweep (skipping finished runs), then fit, plot and report.
 
     NAME is a file in experiments/ (complexity, size, data) or a .toml path. A killed sweep
@@ -86,7 +89,8 @@ def sweep_command(name: str, preset: str | None, languages: tuple[str, ...], out
     if plan:
         workers = options.workers or available_cores()
         click.echo(format_plan(plan_sweep(sweep, workers=workers, max_group=options.max_group,
-                                          measure=not no_timing), workers=workers))
+                                          measure=not no_timing, noise=noise),
+                                workers=workers))
         return
     summaries = run_sweep(sweep, root, executor=executor, options=options, log=click.echo)
     diverged = sum(s["status"] == "diverged" for s in summaries)

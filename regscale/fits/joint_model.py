@@ -4,13 +4,16 @@ prefactor, automata as replicates.
 For the points of one architecture on one axis X (compute, parameters or data), language l
 with centred complexity regressors ``z_l`` (log2 states, log2 transitions per state, ...):
 
-    log excess = log A_l - alpha_l log X + noise,
-    alpha_l    = alpha + sum_m b_m z_lm,        log A_l = log A + sum_m c_m z_lm,
+    log excess = a_l - alpha_l (log X - log X0) + noise,     alpha_l = alpha + sum_m b_m z_lm,
 
-a linear model in ``(log A, c, alpha, b)`` fitted by least squares over all points at once. The
+fitted by least squares over all points at once, with a free intercept ``a_l`` per language (a
+language's own offset never leaks into the exponent terms). ``X0`` is the geometric mean of X
+over the points, so ``a_l`` is the language's log excess at X0: its prefactor, measured where
+the data are. The prefactor's dependence on complexity is the least-squares line
+``a_l = log A + sum_m c_m z_lm`` over the languages, refitted inside every resample. The
 regressors are centred at their mean over languages, so ``alpha`` is the exponent of the
-design's average language, and ``b_m`` is how much the exponent moves per unit of regressor m
-(per doubling, for a log2 regressor).
+design's average language and ``b_m`` how much the exponent moves per unit of regressor m (per
+doubling, for a log2 regressor).
 
 - **Exponent or prefactor?** The nested model ``b = 0`` (one exponent for all, complexity only
   in the prefactor) against the full one: the classical F-test (points as independent), and a
@@ -80,26 +83,37 @@ class JointData:
 
 
 def term_names(regressors: tuple[str, ...], *, exponent_varies: bool = True) -> list[str]:
-    """Names of the model's coefficients, in the order of :func:`design_matrix`."""
+    """Names of the reported coefficients, in the order of :func:`fit_coefficients`."""
     names = ["log_A", *(f"log_A:{m}" for m in regressors), "alpha"]
     return names + ([f"alpha:{m}" for m in regressors] if exponent_varies else [])
 
 
-def design_matrix(data: JointData, *, exponent_varies: bool = True) -> np.ndarray:
-    """Columns: 1, z (prefactor), -log x, and -z log x where the exponent varies."""
-    columns = [np.ones(len(data.log_x)), *data.z.T, -data.log_x]
+def _design(data: JointData, exponent_varies: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """Columns: one indicator per language, -(log x - log x0), and -z (log x - log x0) where
+    the exponent varies; also each language's index and the number of languages."""
+    labels, index = np.unique(data.languages, return_inverse=True)
+    centred = data.log_x - data.log_x.mean()
+    columns = [(index == i).astype(float) for i in range(len(labels))] + [-centred]
     if exponent_varies:
-        columns += [-(z * data.log_x) for z in data.z.T]
-    return np.column_stack(columns)
+        columns += [-(z * centred) for z in data.z.T]
+    return np.column_stack(columns), index, len(labels)
 
 
 def fit_coefficients(data: JointData, *, exponent_varies: bool = True
                      ) -> tuple[np.ndarray, float, int]:
-    """Least-squares coefficients, residual sum of squares and rank of the design."""
-    design = design_matrix(data, exponent_varies=exponent_varies)
+    """The reported coefficients (:func:`term_names`), the residual sum of squares, and whether
+    everything was identified (1) or not (0): a design that loses rank, or a prefactor line
+    with no more languages than coefficients."""
+    design, index, languages = _design(data, exponent_varies)
     coef, _, rank, _ = np.linalg.lstsq(design, data.log_excess, rcond=None)
     residual = data.log_excess - design @ coef
-    return coef, float(residual @ residual), int(rank)
+    k = data.z.shape[1]
+    first = np.unique(index, return_index=True)[1]
+    line = np.column_stack([np.ones(languages), data.z[first]])
+    prefactor, _, line_rank, _ = np.linalg.lstsq(line, coef[:languages], rcond=None)
+    identified = rank == design.shape[1] and line_rank == k + 1 and languages > k + 1
+    reported = np.concatenate([prefactor, coef[languages:]])
+    return reported, float(residual @ residual), int(identified)
 
 
 @dataclass(frozen=True)
@@ -119,10 +133,14 @@ def analyse_joint(data: JointData, *, resamples: int = BOOTSTRAP_RESAMPLES, seed
     """Fit, cluster-bootstrap, leave each automaton out, test and compare (module docstring)."""
     names = term_names(data.regressors)
     p = len(names)
-    coef, rss_full, rank = fit_coefficients(data)
-    if rank < p or len(data.log_x) <= p:
-        raise ValueError(f"the joint model needs more points than its {p} coefficients and "
-                         f"regressors that vary: {len(data.log_x)} points, rank {rank}")
+    coef, rss_full, identified = fit_coefficients(data)
+    languages = len(np.unique(data.languages))
+    free = len(data.log_x) - languages - 1 - len(data.regressors)
+    if not identified or free < 1:
+        raise ValueError(f"the joint model needs more points than its {languages} language "
+                         f"offsets and {1 + len(data.regressors)} exponent terms, regressors "
+                         f"that vary and more languages than regressors + 1: "
+                         f"{len(data.log_x)} points, {languages} languages")
     draws = cluster_bootstrap(data, resamples=resamples, seed=seed)
     loo = leave_one_out(data)
     first = np.unique(data.languages, return_index=True)[1]
@@ -166,8 +184,8 @@ def cluster_bootstrap(data: JointData, *, resamples: int, seed: int) -> np.ndarr
     for _ in range(resamples):
         drawn = rng.integers(0, len(labels), size=len(labels))
         rows = np.concatenate([members[c] for c in drawn])
-        coef, _, rank = fit_coefficients(data.subset(rows))
-        if rank == p:
+        coef, _, identified = fit_coefficients(data.subset(rows))
+        if identified:
             out.append(coef)
     return np.array(out).reshape(-1, p)
 
@@ -178,8 +196,9 @@ def leave_one_out(data: JointData) -> np.ndarray:
     p = len(term_names(data.regressors))
     out = []
     for label in np.unique(data.clusters):
-        coef, _, rank = fit_coefficients(data.subset(np.flatnonzero(data.clusters != label)))
-        out.append(coef if rank == p else np.full(p, np.nan))
+        coef, _, identified = fit_coefficients(
+            data.subset(np.flatnonzero(data.clusters != label)))
+        out.append(coef if identified else np.full(p, np.nan))
     return np.array(out).reshape(-1, p)
 
 
@@ -190,9 +209,10 @@ def nested_test(data: JointData, coef: np.ndarray, rss_full: float, exponent_dra
     p-value gives the verdict; it must also reject in every leave-one-out refit)."""
     k = len(data.regressors)
     n, p = len(data.log_x), len(coef)
+    free = n - len(np.unique(data.languages)) - 1 - k  # residual degrees of freedom
     _, rss_null, _ = fit_coefficients(data, exponent_varies=False)
-    f = ((rss_null - rss_full) / k) / (rss_full / (n - p)) if rss_full > 0 else math.inf
-    p_f = float(stats.f.sf(f, k, n - p)) if math.isfinite(f) else 0.0
+    f = ((rss_null - rss_full) / k) / (rss_full / free) if rss_full > 0 else math.inf
+    p_f = float(stats.f.sf(f, k, free)) if math.isfinite(f) else 0.0
     b = coef[p - k:]
     wald, p_wald, p_loo_max = math.nan, math.nan, math.nan
     if len(exponent_draws) > k:
@@ -208,7 +228,8 @@ def nested_test(data: JointData, coef: np.ndarray, rss_full: float, exponent_dra
                "not resolved: one exponent with complexity in the prefactor is not rejected"
                if math.isfinite(p_wald) and p_wald >= LEVEL else
                "not resolved: rejected, but not in every leave-one-automaton-out refit")
-    return {"F": float(f), "df": k, "p_F": p_f, "rss_prefactor_only": rss_null,
+    return {"x0": float(np.exp(data.log_x.mean())), "F": float(f), "df": k, "p_F": p_f,
+            "rss_prefactor_only": rss_null,
             "rss_full": rss_full, "wald": wald, "p_wald": p_wald,
             "p_wald_loo_max": p_loo_max, "verdict": verdict}
 

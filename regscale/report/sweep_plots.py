@@ -18,6 +18,7 @@ import pandas as pd
 from regscale.analysis.sweep import SweepAnalysis
 from regscale.fits.complexity_map import at_floor
 from regscale.fits.verdict import OK
+from regscale.report.joint_plots import joint_exponents, learnability_map
 from regscale.report.learning_curves import study_curves
 from regscale.store import StudyFolder
 
@@ -302,4 +303,6 @@ def sweep_figures(analysis: SweepAnalysis, study: StudyFolder) -> list[Path]:
             excess_vs_data(analysis, study.figure("excess_vs_data")),
             loss_vs_compute(analysis, study.figure("loss_vs_compute")),
             exponent_vs_complexity(analysis, study.figure("exponent_vs_complexity")),
-            compute_optimal(analysis, study.figure("compute_optimal"))]
+            compute_optimal(analysis, study.figure("compute_optimal")),
+            joint_exponents(analysis, study.figure("joint_exponents")),
+            learnability_map(analysis, study.figure("learnability"))]

@@ -8,6 +8,8 @@ import pytest
 
 from regscale.fits.complexity_map import (
     COMPLEXITY_MEASURES,
+    at_floor,
+    axis_points,
     complexity_regression,
     compute_frontier,
     fit_language_laws,
@@ -92,3 +94,26 @@ def test_chinchilla_verdict_is_ok_for_a_law_the_grid_supports() -> None:
     assert law["chinchilla_verdict"] == "ok"
     assert law["chinchilla_alpha_low"] <= 0.35 <= law["chinchilla_alpha_high"]
     assert law["chinchilla_beta_low"] <= 0.3 <= law["chinchilla_beta_high"]
+
+
+def test_runs_at_the_floor_are_counted_and_left_out_of_the_fits() -> None:
+    """The largest model of L2 reaches the floor (excess within 2 standard errors of 0): it is
+    marked, left out of L(N), and L(N) is the fit of the other sizes, not a law pulled towards
+    a clipped 1e-6."""
+    results = synthetic_results()
+    results["excess_loss"] = results["loss"] - results["optimal_loss"]
+    results["excess_se"] = 1e-4
+    top = (results["language"] == "L2") & (results["non_embedding_params"]
+                                            == results["non_embedding_params"].max())
+    results.loc[top, "loss"] = 0.5 + 1e-5
+    results.loc[top, "excess_loss"] = 1e-5
+    assert at_floor(results).sum() == top.sum()
+    group = results[results["language"] == "L2"]
+    points = axis_points(group)["N"]
+    assert points["at_floor"].sum() == 1 and not points.loc[points["at_floor"], "used"].any()
+    law = fit_language_laws(results).set_index("language").loc["L2"]
+    assert law["at_floor_N"] == 1 and law["left_out_N"] == "1 at the floor"
+    kept = group[~top]
+    reference = fit_language_laws(kept).iloc[0]
+    assert law["alpha_N"] == pytest.approx(reference["alpha_N"], rel=1e-9)
+    assert law["alpha_N"] == pytest.approx(0.12, abs=0.01)
