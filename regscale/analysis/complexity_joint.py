@@ -51,6 +51,8 @@ def varying(table: pd.DataFrame, regressors: tuple[str, ...]) -> list[str]:
 
 def joint_points(results: pd.DataFrame) -> pd.DataFrame:
     """The points of every (language, arch, axis) fit, used ones only, with regressors."""
+    if "complexity_states" not in results:  # natural languages only
+        return pd.DataFrame()
     ok = results[results["status"].isin(FINISHED) & results["complexity_states"].notna()]
     frames = []
     for (language, arch), group in ok.groupby(["language", "arch"], sort=True):

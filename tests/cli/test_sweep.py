@@ -20,7 +20,7 @@ def test_sweep_ends_in_fits_figures_and_a_report(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "| language | arch |" in proc.stdout and "report: " in proc.stdout
     figures = sorted((out / "figures").glob("*.png"))
-    assert len(figures) == 7  # six law figures and the learning curves
+    assert len(figures) == 9  # six law figures, the joint model, learnability, the curves
     assert all(f.read_bytes()[:4] == b"\x89PNG" for f in figures)
     report = (out / "report.md").read_text()
     assert all(f"figures/{f.name}" in report for f in figures)

@@ -30,7 +30,7 @@ def check_figures(root: Path, count: int) -> None:
 
 def test_sweep_report_of_an_old_folder(tmp_path: Path) -> None:
     root, output = report(tmp_path, "sweep")
-    check_figures(root, 7)
+    check_figures(root, 9)
     assert "| language | arch |" in output and f"report: {root / 'report.md'}" in output
     # every fit of this tiny sweep is poorly determined or failed: it says so, last
     assert output.strip().splitlines()[-1].startswith("no law is well determined: all 6 fits")
