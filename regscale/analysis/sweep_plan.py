@@ -83,7 +83,7 @@ class SweepPlan:
     design: pd.DataFrame
     correlation: pd.DataFrame
     vif: pd.DataFrame  # rows: regressor sets; columns: regressors
-    cells: pd.DataFrame  # states, transitions_per_state, automata, languages
+    cells: pd.DataFrame  # states, transitions_per_state, automata, languages, runs
     phases: list[PhaseEstimate]
     runs_per_language: int
     warnings: list[str] = field(default_factory=list)
@@ -157,6 +157,9 @@ def plan_sweep(sweep: SweepConfig, *, workers: int, max_group: int | None,
                  .agg(automata=("automaton", "nunique"), languages=("language", "size"))
                  .reset_index())
     runs = sweep.run_configs()
+    per_language = len(runs) // max(len(sweep.languages), 1)
+    if len(cells):
+        cells["runs"] = cells["languages"] * per_language
     phases: list[tuple[str, list[RunConfig]]] = []
     if sweep.lrs:
         assert sweep.tuning_tokens is not None
@@ -169,7 +172,7 @@ def plan_sweep(sweep: SweepConfig, *, workers: int, max_group: int | None,
     half = expected_half_widths(design, compute_points(sweep), noise=noise) \
         if len(design) > 2 else pd.DataFrame()
     return SweepPlan(design=design, correlation=correlation, vif=vif, cells=cells,
-                     phases=estimates, runs_per_language=len(runs) // max(len(sweep.languages), 1),
+                     phases=estimates, runs_per_language=per_language,
                      warnings=_warnings(vif, cells), half_widths=half, noise=noise)
 
 

@@ -242,16 +242,22 @@ def exponent_vs_complexity(analysis: SweepAnalysis, path: Path) -> Path:
         if data.empty:
             axes[1].text(0.5, 0.5, f"no alpha_{axis} has verdict ok", ha="center",
                          va="center", transform=axes[1].transAxes)
-        else:
-            axes[0].legend(fontsize=8)
         for ax in axes:
+            ax.margins(0.08)
             ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     fig.suptitle("Do exponents change with complexity? Size (top) and compute (bottom) laws "
-                 "with verdict ok\nlines: the complexity map's regressions (dotted grey: the "
-                 "slope's 95% interval includes 0)")
+                 "with verdict ok\nlines: the per-language screen's regressions (dotted grey: "
+                 "the slope's 95% interval includes 0); the joint model: joint_exponents.png")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    seen: dict[str, Any] = {}
+    for ax in grid.ravel():
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    if seen:  # below the panels: a legend never hides a point
+        fig.legend(list(seen.values()), list(seen), fontsize=7, ncols=2, loc="upper left",
+                   bbox_to_anchor=(0.02, 0.0), frameon=False)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -264,7 +270,7 @@ def _exponents(ax: plt.Axes, group: pd.DataFrame, regression: pd.DataFrame, axis
                               group[f"{alpha}_high"] - group[alpha]]).astype(float))
     ax.errorbar(group[column], group[alpha], yerr=errors, fmt="o", ms=4, capsize=2,
                 color=color, label=arch, alpha=0.8)
-    for row in group.itertuples():
+    for row in group.itertuples() if len(group) <= LEGEND_MAX else ():
         ax.annotate(row.label, (getattr(row, column), getattr(row, alpha)), fontsize=6,
                     xytext=(3, 3), textcoords="offset points")
     fit = regression[(regression.arch == arch) & (regression.target == alpha)
@@ -275,9 +281,8 @@ def _exponents(ax: plt.Axes, group: pd.DataFrame, regression: pd.DataFrame, axis
         resolved = row.slope_low > 0 or row.slope_high < 0
         ax.plot(xs, row.intercept + row.slope * xs, "-" if resolved else ":",
                 lw=1 if resolved else 0.8, color=color if resolved else "grey",
-                label=None if resolved else f"{arch}: slope not resolved (p {row.p_value:.2g})")
-        if not resolved:
-            ax.legend(fontsize=6, loc="best")
+                label=None if resolved else f"{arch} alpha_{axis} on {measure}: slope not "
+                                            f"resolved (p {row.p_value:.2g})")
 
 
 def compute_optimal(analysis: SweepAnalysis, path: Path) -> Path:
