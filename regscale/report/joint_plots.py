@@ -77,8 +77,8 @@ def learnability_map(analysis: SweepAnalysis, path: Path) -> Path:
              if len(cells) and s in set(cells["size"])]
     sizes += sorted(set(cells["size"]) - set(sizes)) if len(cells) else []
     fig, grid = plt.subplots(max(len(archs), 1), max(len(sizes), 1),
-                             figsize=(3.0 * max(len(sizes), 1) + 1, 2.6 * max(len(archs), 1)),
-                             squeeze=False)
+                             figsize=(3.0 * max(len(sizes), 1) + 1, 3.0 * max(len(archs), 1)),
+                             squeeze=False, gridspec_kw={"hspace": 0.45})
     if not len(cells):
         grid[0][0].text(0.5, 0.5, "no regular language", ha="center", va="center")
         fig.savefig(path, dpi=120, bbox_inches="tight")

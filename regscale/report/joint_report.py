@@ -25,12 +25,15 @@ def joint_section(analysis: SweepAnalysis) -> list[str]:
         return [*parts, "_No regular language with a complexity measure that varies._", ""]
     parts += [
         "All languages of an architecture fitted at once on each axis (C: compute frontier, "
-        "N: size envelope, D: data at the largest model): `log excess = log A_l - alpha_l log x`"
-        " with `alpha_l` and `log A_l` each linear in the centred complexity regressors "
+        "N: size envelope, D: data at the largest model): `log excess = a_l - alpha_l "
+        "(log x - log x0)` with a free offset `a_l` per language (its log excess at `x0`, the "
+        "points' geometric mean) and `alpha_l` linear in the centred complexity regressors "
         "(log2 states, log2 transitions per state, entropy rate in bits, log2 mean string "
         "length: a log2 coefficient is per doubling). `alpha` is the exponent of the design's "
-        "average language; `alpha:m` how much it moves per unit of m. Intervals: 95% cluster "
-        f"bootstrap over automata ({BOOTSTRAP_RESAMPLES} resamples); `loo_low..loo_high`: the "
+        "average language; `alpha:m` how much it moves per unit of m; `log_A` and `log_A:m` "
+        "are the line of the offsets `a_l` on the regressors (the prefactor terms). "
+        f"Intervals: 95% cluster bootstrap over automata ({BOOTSTRAP_RESAMPLES} resamples); "
+        "`loo_low..loo_high`: the "
         "estimate's range over refits leaving one automaton out. A term is `resolved` only "
         "when its interval excludes 0 and its sign holds in every such refit. Runs at the "
         "floor and sizes that did not converge are left out.",
