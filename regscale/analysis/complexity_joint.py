@@ -43,6 +43,18 @@ def regressor_columns(complexity: pd.DataFrame) -> pd.DataFrame:
     }, index=complexity.index)
 
 
+def with_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (``complexity_*`` columns) with its cell (``states``, ``transitions_per_state``
+    to one decimal, as a design sets them) and the regressors."""
+    if table.empty:
+        return table
+    cells = pd.DataFrame({"states": table["complexity_states"],
+                          "transitions_per_state": (table["complexity_transitions"]
+                                                    / table["complexity_states"]).round(1)},
+                         index=table.index)
+    return pd.concat([table, cells, regressor_columns(table)], axis=1)
+
+
 def varying(table: pd.DataFrame, regressors: tuple[str, ...]) -> list[str]:
     """The regressors that take more than one value over the table's languages."""
     per_language = table.groupby("language")[list(regressors)].first()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from regscale.analysis.complexity_joint import REGRESSORS, regressor_columns, varying
+from regscale.analysis.complexity_joint import REGRESSORS, varying, with_cells
 from regscale.experiments.design import automaton_of
 from regscale.fits.bootstrap import percentile_interval
 from regscale.fits.censored import fit_censored
@@ -71,13 +71,7 @@ def learning_times(results: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
                      "tokens": float(below["tokens"].min()) if len(below) else seen,
                      "censored": below.empty,
                      **{c: first[c] for c in results if c.startswith("complexity_")}})
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table
-    table["states"] = table["complexity_states"]
-    table["transitions_per_state"] = (table["complexity_transitions"]
-                                      / table["complexity_states"]).round(1)
-    return pd.concat([table, regressor_columns(table)], axis=1)
+    return with_cells(pd.DataFrame(rows))
 
 
 def cell_medians(times: pd.DataFrame) -> pd.DataFrame:

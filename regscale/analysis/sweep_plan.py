@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from regscale.analysis.complexity_joint import REGRESSORS, regressor_columns
+from regscale.analysis.complexity_joint import REGRESSORS, with_cells
 from regscale.experiments.design import automaton_of
 from regscale.experiments.lr_tuning import tuning_runs
 from regscale.experiments.sweep_config import SweepConfig
@@ -67,13 +67,7 @@ def design_table(languages: tuple[str, ...]) -> pd.DataFrame:
             continue
         measures = {f"complexity_{k}": v for k, v in complexity.as_dict().items()}
         rows.append({"language": name, "automaton": automaton_of(name), **measures})
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table
-    table["states"] = table["complexity_states"]
-    table["transitions_per_state"] = (table["complexity_transitions"]
-                                      / table["complexity_states"]).round(2)
-    return pd.concat([table, regressor_columns(table)], axis=1)
+    return with_cells(pd.DataFrame(rows))
 
 
 @dataclass(frozen=True)
@@ -191,5 +185,4 @@ def _warnings(vif: pd.DataFrame, cells: pd.DataFrame) -> list[str]:
     return out
 
 
-__all__ = ["REGRESSORS", "StepCost", "SweepPlan", "design_table", "plan_sweep",
-           "regressor_columns"]
+__all__ = ["REGRESSORS", "StepCost", "SweepPlan", "design_table", "plan_sweep"]
