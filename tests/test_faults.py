@@ -22,6 +22,9 @@ from tests.experiments.tiny_sweep import TINY, write_tiny
 Record = Callable[[str], None]
 
 
+BAD_DESIGN = Path(__file__).parent / "data" / "bad_design.toml"
+
+
 def regscale(*args: str, limit_file_bytes: int | None = None
              ) -> subprocess.CompletedProcess[str]:
     def limit() -> None:  # a full disk, as the kernel reports it: writes fail with EFBIG
@@ -117,7 +120,11 @@ TRAIN = ["train", "--language", "a_star_b", "--size", "micro", "--context", "16"
      ("missing study file", ["sweep", "no_such_sweep.toml"], "no such file"),
      ("random DFA over the state limit", ["gen", "--language",
                                           "dfa:n=1000000,t=2000000,f=2,k=2"],
-      "over the state limit of 20000 states")],
+      "over the state limit of 20000 states"),
+     ("bad policy key in a dfa: spec", ["gen", "--language", "dfa:n=4,t=6,f=1,k=4,len=x"],
+      "expected dfa:n=8"),
+     ("impossible design cell", ["sweep", str(BAD_DESIGN), "--plan",
+                                 "--no-timing"], "t=36 must lie in 3..16")],
 )
 def test_bad_input(kind: str, args: list[str], message: str, fault: Record) -> None:
     fault(kind)
