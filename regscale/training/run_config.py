@@ -138,6 +138,8 @@ class RunConfig:
         out["language"]["spec"] = {"kind": spec.kind, **dataclasses.asdict(spec)}
         if out["model"]["vocab_size"] is None:
             del out["model"]["vocab_size"]  # absent = default, so older run ids stay valid
+        if out["language"]["policy"]["mean_length"] is None:
+            del out["language"]["policy"]["mean_length"]  # likewise
         return out
 
     def run_id(self) -> str:
