@@ -30,7 +30,7 @@ from regscale.analysis.complexity_joint import REGRESSORS, varying, with_cells
 from regscale.experiments.design import automaton_of
 from regscale.fits.bootstrap import percentile_interval
 from regscale.fits.censored import fit_censored
-from regscale.fits.joint_model import NOT_RESOLVED, RESOLVED
+from regscale.fits.joint_model import finding
 from regscale.fits.survival import kaplan_meier_median
 
 LEARNED_FRACTION = 0.1
@@ -129,11 +129,8 @@ def censored_regression(times: pd.DataFrame, *, resamples: int = RESAMPLES,
         for j, term in enumerate(terms):
             low, high = percentile_interval(draw_array[:, j]) if len(draws) > 10 \
                 else (math.nan, math.nan)
-            holds = bool(len(loo) and np.all(np.sign(loo_array[:, j]) == np.sign(fit.theta[j])))
-            excludes = math.isfinite(low) and (low > 0 or high < 0)
-            rows.append({"arch": arch, "term": term, "estimate": float(fit.theta[j]),
-                         "low": low, "high": high, "sign_holds": holds,
-                         "status": RESOLVED if excludes and holds else NOT_RESOLVED,
+            refits = loo_array[:, j] if len(loo) else np.empty(0)
+            rows.append({"arch": arch, **finding(term, float(fit.theta[j]), low, high, refits),
                          "sigma": fit.sigma, "sigma_at_bound": fit.sigma_at_bound,
                          "points": len(group), "censored": int(censored.sum()),
                          "automata": len(labels)})

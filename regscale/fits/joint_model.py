@@ -148,7 +148,7 @@ def analyse_joint(data: JointData, *, resamples: int = BOOTSTRAP_RESAMPLES, seed
     rows = []
     for j, name in enumerate(names):
         low, high = percentile_interval(draws[:, j]) if len(draws) else (math.nan, math.nan)
-        rows.append(_finding(name, coef[j], low, high, loo[:, j]))
+        rows.append(finding(name, coef[j], low, high, loo[:, j]))
     coefficients = pd.DataFrame(rows)
     k = len(data.regressors)
     exponent = slice(p - k, p)
@@ -161,8 +161,10 @@ def analyse_joint(data: JointData, *, resamples: int = BOOTSTRAP_RESAMPLES, seed
                        automata=len(np.unique(data.clusters)))
 
 
-def _finding(name: str, estimate: float, low: float, high: float, loo: np.ndarray
-             ) -> dict[str, float | str]:
+def finding(name: str, estimate: float, low: float, high: float, loo: np.ndarray
+            ) -> dict[str, float | str]:
+    """One term's row: estimate, interval, leave-one-out range, whether the sign holds in every
+    leave-one-out refit, and ``resolved`` only when that and an interval excluding 0 both do."""
     sign = np.sign(estimate)
     holds = bool(np.all(np.sign(loo) == sign)) if len(loo) else False
     excludes = math.isfinite(low) and (low > 0 or high < 0)
@@ -247,7 +249,7 @@ def _compare(data: JointData, coef: np.ndarray, draws: np.ndarray, loo: np.ndarr
 
     estimate = float(difference(coef))
     low, high = percentile_interval(difference(draws)) if len(draws) else (math.nan, math.nan)
-    row = _finding(f"|alpha:{first}| sd - |alpha:{second}| sd", estimate, low, high,
+    row = finding(f"|alpha:{first}| sd - |alpha:{second}| sd", estimate, low, high,
                    difference(loo[np.all(np.isfinite(loo), axis=1)]))
     larger = first if estimate > 0 else second
     row["reading"] = (f"{larger} moves the exponent more" if row["status"] == RESOLVED else
