@@ -157,4 +157,4 @@ def design_line(study: TransferConfig) -> str:
 
 
 def _budgets(tokens: tuple[int, ...]) -> str:
-    return ", ".join(f"{t:.0e}".replace("e+0", "e") for t in np.asarray(tokens, dtype=float))
+    return ", ".join(f"{t:.2g}".replace("e+0", "e") for t in np.asarray(tokens, dtype=float))

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 
+from regscale.analysis.matrix_time import estimate_matrix
 from regscale.analysis.transfer import TransferAnalysis, analyse_transfer
 from regscale.analysis.transfer_matrix import analyse_matrix
 from regscale.analysis.transfer_plan import (
@@ -25,6 +27,7 @@ from regscale.report.tables import markdown_table
 from regscale.report.transfer_matrix import write_matrix_report
 from regscale.report.transfer_report import write_transfer_report
 from regscale.store import StudyFolder
+from regscale.threads import available_cores
 
 
 def print_transfer(analysis: TransferAnalysis, files: dict[str, Path]) -> None:
@@ -97,14 +100,16 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
       regscale transfer --src en --tgt de --preset gpu --device cuda
       regscale transfer --src en --tgt de --preset gpu --plan --noise 0.01
       regscale transfer --matrix en de es fr ru zh ja --preset gpu --device cuda
-      regscale transfer --matrix en de zh --preset cpu
+      regscale transfer --matrix en de es zh --preset reference --plan --workers 2
+      regscale transfer --matrix en de es zh --preset reference --workers 2
     """
     if languages and not matrix:
         raise click.UsageError("languages as arguments need --matrix; a single study takes "
                                "--src and --tgt")
     if matrix:
         run_matrix_command(list(languages), preset=preset, study=study, out=out, device=device,
-                           sets=sets, report_only=report_only, run_options=run_options)
+                           sets=sets, report_only=report_only, plan=plan,
+                           run_options=run_options)
         return
     overrides: dict[str, object] = {"source": source}
     if targets:
@@ -124,6 +129,28 @@ def command(source: str, targets: tuple[str, ...], preset: str | None, study: st
         analysis = analyse_transfer(root)
         files = write_transfer_report(root, analysis)
     print_transfer(analysis, files)
+
+
+def print_matrix_plan(studies: list[TransferConfig], run_options: dict[str, Any]) -> None:
+    """The matrix's design, runs per phase and wall time measured here, at most."""
+    _, options = executor_from(run_options)
+    workers = options.workers or available_cores()
+    click.echo(f"design of every study: {design_line(studies[0])}; budgets "
+               f"{budget_line(studies[0])}")
+    phases = estimate_matrix(studies, workers=workers, max_group=options.max_group)
+    table = pd.DataFrame([{"phase": p.name, "runs": p.runs, "groups": p.groups,
+                           "minutes": p.seconds / 60} for p in phases])
+    click.echo(markdown_table(table))
+    total = sum(p.seconds for p in phases) / 60
+    click.echo(f"{int(table['runs'].sum())} runs: at most {total:.0f} minutes with {workers} "
+               "worker(s), measured here (every run at its token cap; runs that stop early "
+               "finish sooner)")
+
+
+def budget_line(study: TransferConfig) -> str:
+    """Each dataset size's token cap."""
+    sizes = sorted(set(study.scratch_tokens) | set(study.finetune_tokens))
+    return ", ".join(f"{d:.2g} -> {study.budget(d):.2g}".replace("e+0", "e") for d in sizes)
 
 
 def run_fields(sets: tuple[str, ...], device: str | None) -> dict[str, Any]:
@@ -164,12 +191,16 @@ def print_plan(config: TransferConfig, root: Path, *, noise: float | None, assum
 
 
 def run_matrix_command(languages: list[str], *, preset: str | None, study: str, out: Path | None,
-                       device: str | None, sets: tuple[str, ...], report_only: bool,
+                       device: str | None, sets: tuple[str, ...], report_only: bool, plan: bool,
                        run_options: dict[str, Any]) -> None:
-    """``--matrix``: run (unless report-only), analyse and report every source's study."""
+    """``--matrix``: run (unless report-only), analyse and report every source's study;
+    with ``--plan``, only the measured wall-time estimate."""
     studies = matrix_studies(languages, study=study, preset=preset,
                              run=run_fields(sets, device))
     root = out or Path("results") / ("transfer-matrix" + (f"-{preset}" if preset else ""))
+    if plan:
+        print_matrix_plan(studies, run_options)
+        return
     if not report_only:
         executor, options = executor_from(run_options)
         summaries = run_matrix(studies, root, executor=executor, options=options,

@@ -53,7 +53,8 @@ def step_cost(config: RunConfig, members: int, *, steps: int = PROBE_STEPS) -> S
     for every in (steps, steps // 3):
         probes = [override(config, {"data.tokens": steps * config.tokens_per_step,
                                     "data.dataset_tokens": None, "data.seed": 10_000 + k,
-                                    "system.seed": 10_000 + k, "eval.every_steps": every})
+                                    "system.seed": 10_000 + k, "eval.every_steps": every,
+                                    "init_from": None})  # a fine-tuning step costs the same
                   for k in range(members)]
         with tempfile.TemporaryDirectory(prefix="regscale-probe-") as tmp, threads_for(1):
             start = time.perf_counter()

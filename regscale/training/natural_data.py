@@ -2,7 +2,10 @@
 
 The training split is one long token array; a finite dataset of D tokens is the contiguous
 stretch of D tokens from a seeded offset (wrapping around), so smaller datasets of one seed are
-prefixes of larger ones. The held-out set cuts evenly spaced windows (GPT) or lanes of
+prefixes of larger ones. Where a part has extra text after its own (``new+old``), the stretch
+wraps within the part's own text while D fits in it (the very dataset the part alone gives), and
+a larger D takes all of the own text from that offset, then the extra text from its start.
+The held-out set cuts evenly spaced windows (GPT) or lanes of
 consecutive segments (Transformer-XL, LSTM) from the held-out chapters. There is no exact
 optimum; evaluation reports bits per byte and bits per character instead.
 """
@@ -55,14 +58,22 @@ class NaturalTrainingData:
             if dataset_tokens > n:
                 raise ConfigError(f"dataset_tokens {dataset_tokens} exceeds the {n} training "
                                   f"tokens of {self.name!r}")
-            offset = int(np.random.default_rng(seed).integers(n))
-            tokens = tokens[(offset + torch.arange(dataset_tokens, device=self.device)) % n]
+            tokens = self._dataset(dataset_tokens, seed)
         if int(tokens.shape[0]) < window:
             raise ConfigError(f"{self.name!r} has {tokens.shape[0]} training tokens, fewer than "
                               f"one window of {window}")
         data = FiniteTokens(tokens, chunk=int(tokens.shape[0]))
         return finite_stream(data, stateful=stateful, batch_size=batch_size, window=window,
                              seed=seed)
+
+    def _dataset(self, size: int, seed: int) -> torch.Tensor:
+        """``size`` tokens from a seeded offset in the own text, then the extra text."""
+        own = self.language.primary_tokens
+        offset = int(np.random.default_rng(seed).integers(own))
+        index = (offset + torch.arange(min(size, own), device=self.device)) % own
+        if size > own:
+            index = torch.cat([index, torch.arange(own, size, device=self.device)])
+        return self.train_tokens[index]
 
     def eval_set(self, *, stateful: bool, rows: int, segments: int, window: int,
                  seed: int) -> EvalSet:

