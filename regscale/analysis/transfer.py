@@ -11,8 +11,10 @@ Tables (all :class:`pandas.DataFrame`):
 ``compute``       compute to reach the from-scratch best loss, per target and size
 ``similarity``    regular pairs: shared alphabet, states, exact cross-entropy
 ``improvement``   scratch minus fine-tuned loss (bits/token) per target, size and D_F
-``ratios``        median D_T / D_F per target, ranked
-``scratch_lines`` the fitted from-scratch curves L(D) per target and N, on a grid
+``scratch_lines`` the scratch curves per target and N as drawn: interpolated, then extrapolated
+``summary``       censoring-aware medians of D_E / D_F, the ordering of the targets with
+                  intervals and verdicts, and the trends of D_F / D_E in N and D_F
+                  (:mod:`regscale.analysis.transfer_summary`)
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ from regscale.analysis.collect import (
     fill_convergence,
     require_runs,
 )
+from regscale.analysis.transfer_summary import RESAMPLES, TransferSummary, summarise_source
 from regscale.errors import ConfigError
 from regscale.experiments.transfer_config import SOURCE_PART, TARGET_PART, with_part
+from regscale.fits.effective_data import scratch_curve
 from regscale.fits.power_law import PowerLawFit
 from regscale.fits.transfer import fit_scratch_curves, fit_transfer, transfer_table
 from regscale.sources.catalog import load_language_config
@@ -41,6 +45,9 @@ from regscale.sources.language import build_language
 from regscale.store import StudyFolder
 
 LN2 = math.log(2)
+
+SUMMARY_TABLES = ("medians", "comparisons", "ranking", "trends")
+"""The summary's tables, written as ``fits/transfer_<name>.csv``."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,8 @@ class TransferAnalysis:
     compute: pd.DataFrame
     similarity: pd.DataFrame
     improvement: pd.DataFrame
-    ratios: pd.DataFrame
     scratch_lines: pd.DataFrame
+    summary: TransferSummary
     files: dict[str, Path] = field(default_factory=dict)
 
 
@@ -84,7 +91,7 @@ def effective_data_table(results: pd.DataFrame
         tuned = ok[ok.role == "finetune"].rename(columns={"D_F": "D"})[columns]
         per_n = fit_scratch_curves(scratch)
         curves.update({(str(target), n): curve for n, curve in per_n.items()})
-        table = transfer_table(scratch, tuned, per_n)
+        table = transfer_table(scratch, tuned)
         if len(table):
             tables.append(table.assign(target=target))
     return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()), curves
@@ -94,18 +101,17 @@ def transfer_fits(effective: pd.DataFrame, *, resamples: int = 1000) -> pd.DataF
     """``D_T = k D_F^alpha N^beta`` per target, censored rows as lower bounds (rows of NaN with a
     ``note`` where too few points transfer). ``median_fraction_from_finetuning`` is the law's
     ``D_F / D_E`` at the measured points (a median of the rows would treat the censored rows'
-    upper bounds as values); ``median_fraction_rows`` is that median of the rows, for reference."""
+    bounds as values; the censoring-aware median is the summary's)."""
     rows = []
     for target, group in effective.groupby("target") if len(effective) else []:
         censored = group["censored"]
         row: dict[str, Any] = {"target": target,
-                               "median_fraction_rows": float(
-                                   group["fraction_from_finetuning"].median()),
                                "positive_transfer_points": int((group["D_T"] > 0).sum()),
                                "points": len(group)}
         try:
             fit = fit_transfer(group["D_F"], group["N"], group["D_T"], censored=censored,
-                               resamples=resamples, seeds=group["seed"])
+                               upper=group["upper_bound"], resamples=resamples,
+                               seeds=group["seed"])
         except ValueError as exc:
             row["note"] = str(exc)
         else:
@@ -174,34 +180,33 @@ def loss_improvement_bits(results: pd.DataFrame) -> pd.DataFrame:
     return wide.dropna(subset=["improvement_bits"]).sort_values(["target", "N", "D_F"])
 
 
-def ratio_summary(effective: pd.DataFrame) -> pd.DataFrame:
-    """Per target: median D_T / D_F over all points (how many target tokens each is worth)."""
-    if effective.empty:
-        return pd.DataFrame()
-    ratio = effective.assign(transfer_ratio=effective.D_T / effective.D_F)
-    return ratio.groupby("target")["transfer_ratio"].median().reset_index().sort_values(
-        "transfer_ratio", ascending=False, ignore_index=True).assign(
-        rank=lambda f: np.arange(1, len(f) + 1))
-
-
 def _scratch_lines(results: pd.DataFrame,
                    curves: dict[tuple[str, int], PowerLawFit]) -> pd.DataFrame:
-    """Each fitted scratch curve from its smallest D to a decade past its largest."""
+    """Each target and size's scratch curve as the figures draw it: the monotone interpolation
+    that gives ``D_E`` within the scratch range (``kind`` interpolated), then the best fitted
+    law for a decade past it (``kind`` extrapolated)."""
     frames = []
-    for (target, n), curve in curves.items():
-        d = results[(results.target == target) & (results.N == n)
-                    & (results.role == "scratch")].D_F
-        grid = np.logspace(np.log10(d.min()), np.log10(d.max()) + 1)
+    ok = results[(results.role == "scratch") & (results.status != "diverged")]
+    for (target, n), group in ok.groupby(["target", "N"]):
+        if group.D_F.nunique() < 2:
+            continue
+        curve = scratch_curve(group.D_F.to_numpy(float), group.loss.to_numpy(float))
+        grid = np.logspace(np.log10(curve.d_min), np.log10(curve.d_max))
         frames.append(pd.DataFrame({"target": target, "N": n, "D": grid,
-                                    "loss": curve.predict(grid)}))
+                                    "loss": curve.predict(grid), "kind": "interpolated"}))
+        law = curves.get((str(target), int(n)))
+        if law is not None:
+            beyond = np.logspace(np.log10(curve.d_max), np.log10(curve.d_max) + 1, 20)
+            frames.append(pd.DataFrame({"target": target, "N": n, "D": beyond,
+                                        "loss": law.predict(beyond), "kind": "extrapolated"}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["target", "N", "D", "loss"])
+        columns=["target", "N", "D", "loss", "kind"])
 
 
-def analyse_transfer(root: Path, *, resamples: int = 1000,
+def analyse_transfer(root: Path, *, resamples: int = 1000, summary_resamples: int = RESAMPLES,
                      runs: Path | None = None) -> TransferAnalysis:
     """Collect the study (its run folders under ``runs`` where given), compute effective data,
-    fits and compute; write the tables."""
+    fits, compute and the summary; write the tables."""
     study = StudyFolder(root, runs)
     results, config = transfer_results(study)
     curves = collect_curves(study, list(results.run_id))
@@ -212,11 +217,15 @@ def analyse_transfer(root: Path, *, resamples: int = 1000,
         fits=transfer_fits(effective, resamples=resamples),
         compute=compute_to_reach(results, curves),
         similarity=regular_similarity(config["source"], list(config["targets"])),
-        improvement=loss_improvement_bits(results), ratios=ratio_summary(effective),
-        scratch_lines=_scratch_lines(results, scratch_curves))
+        improvement=loss_improvement_bits(results),
+        scratch_lines=_scratch_lines(results, scratch_curves),
+        summary=summarise_source(results, resamples=summary_resamples))
     files = {"results": study.write_results(results), "curves": study.write_curves(curves)}
     for name in ("effective", "fits", "compute", "similarity"):
         table_name = {"effective": "effective_data", "fits": "transfer_fits"}.get(name, name)
         files[table_name] = study.write_table(table_name, getattr(analysis, name))
+    for name in SUMMARY_TABLES:
+        files[f"transfer_{name}"] = study.write_table(f"transfer_{name}",
+                                                      getattr(analysis.summary, name))
     analysis.files.update(files)
     return analysis

@@ -141,7 +141,7 @@ def _truth(measured: tuple[pd.DataFrame, dict[tuple[str, int], PowerLawFit]] | N
     table = effective[effective["target"] == target] if len(effective) else effective
     try:
         fit = fit_transfer(table["D_F"], table["N"], table["D_T"], censored=table["censored"],
-                           resamples=100)
+                           upper=table["upper_bound"], resamples=100)
     except (ValueError, KeyError):
         return truth, "measured scratch curves, assumed law"
     if fit.alpha_verdict == OK and fit.beta_verdict == OK and math.isfinite(fit.beta):

@@ -32,8 +32,17 @@ from regscale.threads import available_cores
 
 def print_transfer(analysis: TransferAnalysis, files: dict[str, Path]) -> None:
     """The headline tables of a transfer study, then every file written."""
-    if len(analysis.ratios):
-        click.echo(markdown_table(analysis.ratios))
+    summary = analysis.summary
+    if len(summary.medians):
+        click.echo(markdown_table(summary.medians, ("target", "runs", "median_ratio",
+                                                    "median_ratio_low", "median_ratio_high",
+                                                    "lower_bounds", "upper_bounds",
+                                                    "still_improving")))
+    if len(summary.comparisons):
+        click.echo("")
+        click.echo(markdown_table(summary.comparisons, ("measure", "target_a", "target_b",
+                                                        "difference", "low", "high",
+                                                        "verdict")))
     if len(analysis.fits):
         click.echo("")
         click.echo(markdown_table(analysis.fits, ("target", "k", "alpha", "alpha_low",
@@ -211,7 +220,8 @@ def run_matrix_command(languages: list[str], *, preset: str | None, study: str, 
         files = write_matrix_report(root, analysis)
     click.echo(markdown_table(analysis.pairs, ("source", "target", "alpha", "alpha_low",
                                                "alpha_high", "alpha_verdict", "beta",
-                                               "beta_verdict", "median_transfer_ratio",
+                                               "beta_verdict", "median_ratio",
+                                               "median_ratio_low", "median_ratio_high",
                                                "bits_per_verse_finetuned")))
     click.echo("")
     for name, path in {**analysis.files, **files}.items():

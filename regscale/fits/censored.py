@@ -1,10 +1,12 @@
-"""Linear regression with right-censored responses (the Tobit model, Tobin 1958).
+"""Linear regression with censored responses (the Tobit model, Tobin 1958).
 
-Each point has a design row ``x_i`` and either a measured response ``y_i`` or only a lower bound
-``y_i >= c_i`` (censored). With Gaussian residuals of scale ``sigma``, the log-likelihood is
+Each point has a design row ``x_i`` and either a measured response ``y_i``, only a lower bound
+``y_i >= c_i`` (censored) or only an upper bound ``y_i <= c_i`` (``upper``). With Gaussian
+residuals of scale ``sigma``, the log-likelihood is
 
     sum_measured  [log phi((y_i - x_i theta) / sigma) - log sigma]
   + sum_censored  log (1 - Phi((c_i - x_i theta) / sigma))
+  + sum_upper     log Phi((c_i - x_i theta) / sigma)
 
 maximised over ``theta`` and ``log sigma`` by L-BFGS-B with the analytic gradient, from the least
 squares fit of the measured points. Dropping the censored points instead (or
@@ -44,6 +46,8 @@ class CensoredFit:
 def _negative_log_likelihood(params: np.ndarray, design: np.ndarray, y: np.ndarray,
                              censored: np.ndarray, weights: np.ndarray
                              ) -> tuple[float, np.ndarray]:
+    """Of a fit whose bounds are all lower bounds: an upper bound ``y <= c`` enters as the
+    lower bound ``-y >= -c`` of a row whose design is negated (:func:`fit_censored`)."""
     theta, log_sigma = params[:-1], params[-1]
     sigma = math.exp(log_sigma)
     z = (y - design @ theta) / sigma
@@ -64,28 +68,37 @@ def _negative_log_likelihood(params: np.ndarray, design: np.ndarray, y: np.ndarr
 
 
 def fit_censored(design: np.ndarray, y: np.ndarray, censored: np.ndarray,
-                 weights: np.ndarray | None = None) -> CensoredFit:
+                 weights: np.ndarray | None = None, *,
+                 upper: np.ndarray | None = None) -> CensoredFit:
     """Maximum-likelihood ``theta`` of ``y ~ design @ theta`` where ``censored`` rows of ``y``
-    are lower bounds; ``weights`` are multiplicities (bootstrap resamples).
+    are lower bounds and ``upper`` rows upper bounds; ``weights`` are multiplicities (bootstrap
+    resamples).
 
     Raises
     ------
     ValueError
-        Fewer measured points (with positive weight) than coefficients.
+        Fewer measured points (with positive weight) than coefficients, or a row both a lower
+        and an upper bound.
     """
     design, y = np.asarray(design, dtype=float), np.asarray(y, dtype=float)
     censored = np.asarray(censored, dtype=bool)
+    flip = np.zeros(len(y), bool) if upper is None else np.asarray(upper, dtype=bool)
     weights = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    if int(np.count_nonzero(weights[~censored] > 0)) < design.shape[1]:
+    if (flip & censored).any():
+        raise ValueError("a row cannot be both a lower and an upper bound")
+    measured = ~censored & ~flip
+    if int(np.count_nonzero(weights[measured] > 0)) < design.shape[1]:
         raise ValueError(f"a censored fit of {design.shape[1]} coefficients needs as many "
-                         f"measured points, got {int(np.count_nonzero(~censored))}")
-    root = np.sqrt(weights * ~censored)  # start: least squares on the measured points
+                         f"measured points, got {int(np.count_nonzero(measured))}")
+    root = np.sqrt(weights * measured)  # start: least squares on the measured points
     start, *_ = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)
     spread = float(np.sqrt(np.sum(root**2 * (y - design @ start) ** 2) / max((root**2).sum(), 1)))
     low, high = math.log(SIGMA_MIN), math.log(SIGMA_MAX)
     x0 = np.append(start, min(max(math.log(max(spread, SIGMA_MIN)), low), high))
     bounds = [(None, None)] * design.shape[1] + [(low, high)]
-    result = minimize(_negative_log_likelihood, x0, args=(design, y, censored, weights),
+    sign = np.where(flip, -1.0, 1.0)  # an upper bound y <= c is the lower bound -y >= -c
+    result = minimize(_negative_log_likelihood, x0,
+                      args=(design * sign[:, None], y * sign, censored | flip, weights),
                       jac=True, method="L-BFGS-B", bounds=bounds,
                       options={"ftol": 1e-12, "gtol": 1e-9, "maxiter": 500})
     log_sigma = float(result.x[-1])

@@ -40,12 +40,31 @@ class FitResult:
     objective: float
 
 
-@single_threaded_blas()
 def fit_log_model(model: LogModel, data: np.ndarray, log_y: np.ndarray, grid: np.ndarray,
                   *, n_starts: int = 8, extra_starts: list[np.ndarray] | None = None,
                   weights: np.ndarray | None = None,
                   bounds: list[tuple[float, float]] | None = None) -> FitResult:
-    """Minimise the Huber objective of ``model`` over ``theta``.
+    """Minimise the Huber objective of ``model`` over ``theta``: the best of
+    :func:`fit_log_model_starts`.
+
+    Raises
+    ------
+    ValueError
+        No start converged to a finite objective.
+    """
+    return min(fit_log_model_starts(model, data, log_y, grid, n_starts=n_starts,
+                                    extra_starts=extra_starts, weights=weights, bounds=bounds),
+               key=lambda r: r.objective)
+
+
+@single_threaded_blas()
+def fit_log_model_starts(model: LogModel, data: np.ndarray, log_y: np.ndarray,
+                         grid: np.ndarray, *, n_starts: int = 8,
+                         extra_starts: list[np.ndarray] | None = None,
+                         weights: np.ndarray | None = None,
+                         bounds: list[tuple[float, float]] | None = None) -> list[FitResult]:
+    """The Huber objective of ``model`` minimised from each start: one local optimum per start
+    that converged to a finite objective (several may be the same optimum).
 
     Parameters
     ----------
@@ -78,18 +97,18 @@ def fit_log_model(model: LogModel, data: np.ndarray, log_y: np.ndarray, grid: np
         pred, _ = model(grid.T[:, :, None], data)  # every grid point at once: [G, n]
         values = (w * huber(pred - log_y)).sum(axis=1)
         starts = [grid[i] for i in np.argsort(values)[:n_starts]] + starts
-    best: FitResult | None = None
+    found = []
     for start in starts:
         if bounds is not None:
             start = np.clip(start, [b[0] for b in bounds], [b[1] for b in bounds])
         result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
                           options={"maxiter": 2000, "gtol": 1e-12, "ftol": 1e-15})
         value = float(result.fun) / SCALE
-        if np.isfinite(value) and (best is None or value < best.objective):
-            best = FitResult(theta=np.asarray(result.x, dtype=float), objective=value)
-    if best is None:
+        if np.isfinite(value):
+            found.append(FitResult(theta=np.asarray(result.x, dtype=float), objective=value))
+    if not found:
         raise ValueError("no start converged to a finite objective")
-    return best
+    return found
 
 
 def log_sum_exp(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from regscale.fits.huber_fit import fit_log_model, log_sum_exp
+from regscale.fits.huber_fit import fit_log_model, fit_log_model_starts, log_sum_exp
 
 _GRID = np.array(list(itertools.product(
     np.arange(-3.0, 2.01, 0.25),  # log E
@@ -99,3 +99,17 @@ def fit_excess_power_law(x: np.ndarray, loss: np.ndarray, floor: float, *,
     log_x0 = float(intercept) / alpha if alpha != 0 else float("nan")
     return PowerLawFit(E=float(floor), log_x0=log_x0, alpha=alpha, floor_known=True,
                        n_points=int(keep.sum()))
+
+
+def fit_power_law_starts(x: np.ndarray, loss: np.ndarray, *, n_starts: int = 32
+                         ) -> list[tuple[PowerLawFit, float]]:
+    """Free-floor fits refined from the ``n_starts`` best points of the start grid: every local
+    optimum found, with its Huber objective, best first (needs at least 3 distinct x)."""
+    x, loss = np.asarray(x, dtype=float), np.asarray(loss, dtype=float)
+    if len(np.unique(x)) < 3:
+        raise ValueError("a free-floor power law needs at least 3 distinct x")
+    results = fit_log_model_starts(_model, np.log(x), np.log(loss), _GRID, n_starts=n_starts)
+    fits = [(PowerLawFit(E=float(np.exp(r.theta[0])), log_x0=float(r.theta[1]),
+                         alpha=float(r.theta[2]), floor_known=False, n_points=len(x)),
+             r.objective) for r in results]
+    return sorted(fits, key=lambda f: f[1])

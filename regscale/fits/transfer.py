@@ -1,17 +1,19 @@
 """Effective data transferred (Hernandez et al. 2021, "Scaling Laws for Transfer").
 
-For each model size N, the from-scratch loss curve ``L_scratch(D) = E + (D0 / D)^a`` is fitted on
-the scratch runs' best losses. A model fine-tuned on D_F tokens that reaches loss ``L_ft`` is worth
-``D_E`` tokens of target data, where ``L_scratch(D_E) = L_ft``; the data transferred is
-``D_T = D_E - D_F``, and the fraction of effective data that came from fine-tuning is
-``D_F / D_E``.
+A model fine-tuned on D_F tokens that reaches loss ``L_ft`` is worth ``D_E`` tokens of target
+data: the data a from-scratch model of the same size needs to reach ``L_ft``. ``D_E`` is read
+off the scratch runs themselves, a monotone interpolation of their loss in log D
+(:mod:`regscale.fits.effective_data`), never off a fitted law, so it does not depend on where
+an optimiser stopped. The data transferred is ``D_T = D_E - D_F`` and the fraction of effective
+data that came from fine-tuning ``D_F / D_E``; ``log(D_E / D_F)`` puts positive and negative
+transfer on one scale (``D_T / D_F`` is bounded below by -1).
 
-**Censoring.** The scratch curve is measured only up to the largest scratch budget ``D_max``. A
-fine-tuned run better than the curve reaches there (``L_ft < L_scratch(D_max)``, which includes a
-loss below the fitted floor) shows only that ``D_E >= D_max``: the row is ``censored`` and carries
-that bound (``D_T >= D_max - D_F``) instead of an extrapolated or infinite value. Dropping such
-runs, as reporting ``D_E = inf`` did, removes exactly the runs that transferred most and biases
-alpha and the median ``D_F / D_E``.
+**Censoring.** The scratch curve is measured from ``D_min`` to ``D_max``. A fine-tuned run better
+than the largest scratch run shows only that ``D_E >= D_max``: the row is ``censored`` (a lower
+bound); one worse than the smallest shows ``D_E <= D_min`` (``upper_bound``). Neither is ever a
+value: summaries treat them as the bounds they are (:mod:`regscale.fits.transfer_summary`).
+Beyond ``D_max`` the equally good fits of a parametric law give an extrapolated ``D_E`` with
+their spread, flagged and reported, not used.
 
 Across sizes and fine-tuning sets, ``log D_T = log k + alpha log D_F + beta log N`` is fitted by
 maximum likelihood with the censored rows as lower bounds (:mod:`regscale.fits.censored`), with
@@ -32,6 +34,14 @@ from numpy.typing import ArrayLike
 
 from regscale.fits.bootstrap import bootstrap, percentile_interval
 from regscale.fits.censored import fit_censored
+from regscale.fits.effective_data import (
+    LOWER,
+    UPPER,
+    ScratchCurve,
+    equally_good_laws,
+    extrapolate,
+    scratch_curve,
+)
 from regscale.fits.power_law import PowerLawFit, fit_power_law
 from regscale.fits.verdict import judge, residual_rms
 
@@ -39,17 +49,9 @@ MIN_REFITS = 0.5
 """Below this share of bootstrap resamples that can be fitted, a transfer fit has no interval."""
 
 
-def effective_data(curve: PowerLawFit, loss: float) -> float:
-    """``D_E`` with ``curve(D_E) = loss``: inf at or below the curve's floor."""
-    reducible = loss - curve.E
-    if reducible <= 0:
-        return math.inf
-    with np.errstate(over="ignore"):
-        return float(np.exp(curve.log_x0 - math.log(reducible) / curve.alpha))
-
-
 def fit_scratch_curves(scratch: pd.DataFrame) -> dict[int, PowerLawFit]:
-    """One ``L(D)`` per ``N`` from columns ``N``, ``D``, ``loss`` (needs 3 distinct D per N)."""
+    """One fitted ``L(D)`` per ``N`` from columns ``N``, ``D``, ``loss`` (needs 3 distinct D per
+    N): the lines the figures draw; ``D_E`` comes from :func:`scratch_curves`."""
     curves = {}
     for n, group in scratch.groupby("N"):
         if group["D"].nunique() >= 3:
@@ -58,38 +60,54 @@ def fit_scratch_curves(scratch: pd.DataFrame) -> dict[int, PowerLawFit]:
     return curves
 
 
-def transfer_table(scratch: pd.DataFrame, finetuned: pd.DataFrame,
-                   curves: dict[int, PowerLawFit] | None = None) -> pd.DataFrame:
-    """Per fine-tuned run: ``D_E``, ``D_T``, ``D_F / D_E`` and whether they are censored.
+def scratch_curves(scratch: pd.DataFrame) -> dict[int, ScratchCurve]:
+    """The monotone scratch curve per ``N`` (needs 2 distinct D per N)."""
+    return {int(n): scratch_curve(group["D"].to_numpy(float), group["loss"].to_numpy(float))
+            for n, group in scratch.groupby("N") if group["D"].nunique() >= 2}
+
+
+def transfer_table(scratch: pd.DataFrame, finetuned: pd.DataFrame, *,
+                   extrapolated: bool = True) -> pd.DataFrame:
+    """Per fine-tuned run: ``D_E``, what kind it is, ``D_T``, ``D_F / D_E``, ``log(D_E / D_F)``.
 
     ``scratch`` and ``finetuned`` have columns ``N``, ``D`` and ``loss`` (and ``seed`` where runs
     have several: every seed's scratch runs make one curve per N, every fine-tuned run one row);
-    ``finetuned``'s ``D`` is D_F. ``curves`` are the scratch fits per N (fitted here when not
-    given). Sizes without a scratch curve are left out. In a ``censored`` row ``D_E`` and
-    ``D_T`` are lower bounds and ``D_F / D_E`` an upper bound (module docstring).
+    ``finetuned``'s ``D`` is D_F. Sizes without a scratch curve are left out. ``censored`` rows
+    carry lower bounds of ``D_E`` (and ``D_T``, ``log_ratio``) and an upper bound of
+    ``D_F / D_E``; ``upper_bound`` rows the reverse. With ``extrapolated``, censored rows also get
+    the parametric extrapolation and its spread over equally good fits (module docstring).
     """
-    curves = fit_scratch_curves(scratch) if curves is None else curves
+    curves = scratch_curves(scratch)
+    laws: dict[int, list[PowerLawFit]] = {}
+    means = scratch.groupby(["N", "D"])["loss"].mean().to_dict()
     rows = []
     for row in finetuned.itertuples(index=False):
-        curve = curves.get(int(row.N))
+        n = int(row.N)
+        curve = curves.get(n)
         if curve is None:
             continue
-        same_size = scratch[scratch["N"] == row.N]
-        d_max = float(same_size["D"].max())
-        reach = float(curve.predict(np.array([d_max]))[0])
-        censored = bool(float(row.loss) < reach)
-        d_e = d_max if censored else effective_data(curve, float(row.loss))
-        measured = same_size[same_size["D"] == row.D]["loss"]
-        rows.append({
-            "N": int(row.N), "D_F": float(row.D), "loss_finetuned": float(row.loss),
-            "seed": getattr(row, "seed", 0),
-            "loss_scratch": float(measured.mean()) if len(measured) else math.nan,
-            "loss_scratch_fit": float(curve.predict(np.array([row.D]))[0]),
-            "D_E": d_e, "D_T": d_e - float(row.D),
-            "fraction_from_finetuning": float(row.D) / d_e if d_e > 0 else math.nan,
-            "censored": censored, "scratch_reach": reach, "D_max": d_max,
-            "curve_E": curve.E, "curve_alpha": curve.alpha,
-        })
+        loss, d_f = float(row.loss), float(row.D)
+        d_e, kind = curve.effective_data(loss)
+        out = {
+            "N": n, "D_F": d_f, "loss_finetuned": loss, "seed": getattr(row, "seed", 0),
+            "loss_scratch": float(means.get((row.N, row.D), math.nan)),
+            "D_E": d_e, "D_E_kind": kind, "censored": kind == LOWER, "upper_bound": kind == UPPER,
+            "D_T": d_e - d_f, "fraction_from_finetuning": d_f / d_e,
+            "log_ratio": math.log(d_e / d_f), "scratch_reach": curve.reach,
+            "D_min": curve.d_min, "D_max": curve.d_max,
+            "D_E_extrapolated": math.nan, "D_E_extrapolated_low": math.nan,
+            "D_E_extrapolated_high": math.nan, "extrapolation_identified": False,
+        }
+        if extrapolated and kind == LOWER and len(curve.d) >= 3:
+            if n not in laws:
+                same = scratch[scratch["N"] == row.N]
+                laws[n] = equally_good_laws(same["D"].to_numpy(float),
+                                            same["loss"].to_numpy(float))
+            guess = extrapolate(laws[n], loss)
+            out.update({"D_E_extrapolated": guess.d_e, "D_E_extrapolated_low": guess.low,
+                        "D_E_extrapolated_high": guess.high,
+                        "extrapolation_identified": guess.identified})
+        rows.append(out)
     return pd.DataFrame(rows)
 
 
@@ -132,11 +150,13 @@ class TransferFit:
 
 
 def fit_transfer(d_f: ArrayLike, n: ArrayLike, d_t: ArrayLike, *,
-                 censored: ArrayLike | None = None, resamples: int = 1000,
-                 seed: int = 0, seeds: ArrayLike | None = None) -> TransferFit:
+                 censored: ArrayLike | None = None, upper: ArrayLike | None = None,
+                 resamples: int = 1000, seed: int = 0,
+                 seeds: ArrayLike | None = None) -> TransferFit:
     """Fit ``log D_T = log k + alpha log D_F + beta log N``, with ``censored`` rows of ``d_t``
     as lower bounds, and bootstrap it (over ``seeds``, the training seed of each row, as well as
-    over rows, where there are several).
+    over rows, where there are several). ``upper`` rows (``D_E`` at most the smallest scratch
+    budget) are left out with the rows that do not transfer.
 
     Raises
     ------
@@ -147,6 +167,8 @@ def fit_transfer(d_f: ArrayLike, n: ArrayLike, d_t: ArrayLike, *,
     d_f, n, d_t = (np.asarray(a, dtype=float) for a in (d_f, n, d_t))
     bound = np.zeros(len(d_t), bool) if censored is None else np.asarray(censored, dtype=bool)
     keep = np.isfinite(d_t) & (d_t > 0)
+    if upper is not None:
+        keep &= ~np.asarray(upper, dtype=bool)
     log_df, log_n, log_dt = np.log(d_f[keep]), np.log(n[keep]), np.log(d_t[keep])
     bound = bound[keep]
     clusters = None if seeds is None else np.asarray(seeds)[keep]

@@ -104,12 +104,12 @@ def simulate_fits(truth: SyntheticTransfer, design: TransferDesign, *, repeats: 
         scratch, tuned = simulate_losses(truth, design, rng)
         row: dict[str, float | int | str] = {"repeat": repeat}
         try:
-            table = transfer_table(scratch, tuned)
+            table = transfer_table(scratch, tuned, extrapolated=False)
             if not censor:
                 table = table[~table["censored"]]
             fit = fit_transfer(table["D_F"], table["N"], table["D_T"],
-                               censored=table["censored"], resamples=resamples,
-                               seed=seed + repeat)
+                               censored=table["censored"], upper=table["upper_bound"],
+                               resamples=resamples, seed=seed + repeat)
         except (ValueError, RuntimeError) as exc:
             row["note"] = str(exc)
         else:

@@ -36,8 +36,10 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def loss_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
-    """Loss against D_F per target: scratch (dashed, fitted curve) and fine-tuned (solid), with
-    an arrow from D_F to D_E at the fine-tuned loss (its length is D_T)."""
+    """Loss against D_F per target: scratch runs (open circles, every seed) with the monotone
+    curve that gives D_E (dashed) and the fitted law past it (dotted, extrapolation only), and
+    fine-tuned runs (squares, the line through their seed means), with an arrow from D_F to D_E
+    at each fine-tuned loss (its length is D_T)."""
     runs = analysis.results[analysis.results.role != "pretrain"]
     effective, lines = analysis.effective, analysis.scratch_lines
     targets = sorted(runs.target.unique())
@@ -46,12 +48,16 @@ def loss_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
     for ax, target in zip(axes, targets, strict=True):
         for n, group in runs[runs.target == target].groupby("N"):
             color = colors[int(n)]
-            scratch = group[group.role == "scratch"].sort_values("D_F")
-            tuned = group[group.role == "finetune"].sort_values("D_F")
-            ax.plot(scratch.D_F, scratch.loss, "o", color=color, mfc="none")
-            ax.plot(tuned.D_F, tuned.loss, "s-", color=color, label=f"fine-tuned N={n:,}")
-            line = lines[(lines.target == target) & (lines.N == n)]
-            ax.plot(line.D, line.loss, "--", color=color, lw=1)
+            scratch = group[group.role == "scratch"]
+            tuned = group[group.role == "finetune"]
+            ax.plot(scratch.D_F, scratch.loss, "o", color=color, mfc="none", ms=4)
+            ax.plot(tuned.D_F, tuned.loss, "s", color=color, ms=4)
+            means = tuned.groupby("D_F").loss.mean()
+            ax.plot(means.index, means.to_numpy(), "-", color=color, label=f"fine-tuned N={n:,}")
+            mine = lines[(lines.target == target) & (lines.N == n)]
+            for kind, style in (("interpolated", "--"), ("extrapolated", ":")):
+                line = mine[mine.kind == kind]
+                ax.plot(line.D, line.loss, style, color=color, lw=1)
         if len(effective):
             for row in effective[effective.target == target].itertuples():
                 if row.D_T > 0 and np.isfinite(row.D_E):
@@ -63,14 +69,16 @@ def loss_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
                     if bound:  # D_E is only known to lie beyond the largest scratch D
                         ax.plot(row.D_E, row.loss_finetuned, ">", color="grey", ms=5)
         ax.set(xscale="log", xlabel="fine-tuning tokens D_F", ylabel="eval loss (nats/token)",
-               title=f"target {target}: scratch o --, fine-tuned s; arrows = D_T "
+               title=f"target {target}: scratch o --, fine-tuned s -; arrows = D_T "
                      "(dotted >: at least)")
+        ax.title.set_fontsize(9)
         ax.legend(fontsize=7)
     return _save(fig, path)
 
 
 def fraction_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
-    """D_F / D_E against D_F per model size, one panel per target."""
+    """D_F / D_E against D_F per model size (the line through seed means of the geometric
+    kind), one panel per target; bounds marked as bounds."""
     effective = analysis.effective
     targets = sorted(effective.target.unique()) if len(effective) else ["(no transfer)"]
     fig, axes = _panels(len(targets))
@@ -78,18 +86,23 @@ def fraction_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
     for ax, target in zip(axes, targets, strict=True):
         for n, group in effective[effective.target == target].groupby("N") if len(
                 effective) else []:
-            group = group.sort_values("D_F")
-            ax.plot(group.D_F, group.fraction_from_finetuning, "-", color=colors[int(n)],
-                    label=f"N={n:,}")
-            bound = group["censored"].astype(bool)
-            ax.plot(group.D_F[~bound], group.fraction_from_finetuning[~bound], "o",
-                    color=colors[int(n)])
-            ax.plot(group.D_F[bound], group.fraction_from_finetuning[bound], "v",
-                    color=colors[int(n)], mfc="none")  # censored: an upper bound
+            color = colors[int(n)]
+            means = np.exp(np.log(group.fraction_from_finetuning).groupby(group.D_F).mean())
+            ax.plot(means.index, means.to_numpy(), "-", color=color, label=f"N={n:,}")
+            lower = group["censored"].astype(bool)  # D_E at least: the fraction at most
+            upper = group["upper_bound"].astype(bool)  # D_E at most: the fraction at least
+            measured = ~lower & ~upper
+            ax.plot(group.D_F[measured], group.fraction_from_finetuning[measured], "o",
+                    color=color)
+            ax.plot(group.D_F[lower], group.fraction_from_finetuning[lower], "v", color=color,
+                    mfc="none")
+            ax.plot(group.D_F[upper], group.fraction_from_finetuning[upper], "^", color=color,
+                    mfc="none")
         ax.axhline(1.0, color="grey", lw=0.8, ls=":")
-        ax.set(xscale="log", xlabel="fine-tuning tokens D_F", ylabel="D_F / D_E",
+        ax.set(xscale="log", yscale="log", xlabel="fine-tuning tokens D_F", ylabel="D_F / D_E",
                title=f"target {target}: share of effective data from fine-tuning "
-                     "(v: at most, censored)")
+                     "(v: at most, ^: at least)")
+        ax.title.set_fontsize(9)
         ax.legend(fontsize=7)
     return _save(fig, path)
 

@@ -207,3 +207,60 @@ def test_plan_noise_is_the_pooled_spread_between_seeds(seed: int, seeds: int) ->
     assert source.startswith(f"spread between seeds of {len(table)} scratch runs")
     alone, source = measured_noise(table[table.seed == 0])
     assert alone == 0.5 and source == "median loss_se of 6 scratch runs"
+
+
+def test_budgets_scale_with_the_dataset_and_scratch_runs_read_the_old_testament(
+        tmp_path: Path) -> None:
+    """``budget_epochs`` caps a run at that many passes (within min and max tokens); with
+    ``scratch_part = "new+old"`` natural targets' scratch runs read the Old Testament after the
+    New while fine-tuned runs keep the New alone, on the same held-out verses."""
+    german = str(write_language(tmp_path, "de"))
+    path = write_study(tmp_path, "a_star_b", [german])
+    study = load_transfer(str(path), overrides={
+        "budget_epochs": 4, "min_tokens": 500, "max_tokens": 10_000, "scratch_part": "new+old",
+        "scratch_tokens": (30, 300, 3000, 6000)})
+    assert [study.budget(d) for d in (30, 300, 3000, 6000)] == [500, 1200, 10_000, 10_000]
+    plan = plan_transfer(study)
+    for p in plan:
+        if p.role != "pretrain":
+            assert p.config.data.tokens == study.budget(p.d_f)
+    scratch = {p.config.language.name for p in plan if p.role == "scratch"}
+    tuned = {p.config.language.name for p in plan if p.role == "finetune"}
+    assert scratch == {"de:new+old"} and tuned == {"de:new"}
+    new, both = study.built[f"target:{german}"], study.built[f"scratch:{german}"]
+    assert both.eval_tokens.tolist() == new.eval_tokens.tolist()
+    assert both.finite_tokens > new.finite_tokens
+    unchanged = load_transfer(str(path))  # without the new keys: every run id as before
+    assert unchanged.budget(30) == unchanged.max_tokens
+    assert {p.config.language.name for p in plan_transfer(unchanged)
+            if p.role == "scratch"} == {"de:new"}
+    with pytest.raises(ConfigError, match="scratch_part"):
+        load_transfer(str(path), overrides={"scratch_part": "old"})
+    with pytest.raises(ConfigError, match="min_tokens"):
+        load_transfer(str(path), overrides={"min_tokens": 10**9})
+    too_much = load_transfer(str(path), overrides={"scratch_tokens": (30, 300, 10**8)})
+    with pytest.raises(ConfigError, match="from-scratch dataset"):
+        run_transfer(too_much, tmp_path / "never")
+
+
+def test_the_matrix_plan_times_every_run_once_in_the_order_it_runs(tmp_path: Path) -> None:
+    from regscale.analysis.matrix_time import estimate_matrix, matrix_phases
+    from regscale.experiments.time_estimate import StepCost
+    from regscale.experiments.transfer_matrix import matrix_studies
+
+    studies = matrix_studies(["tomita3", "tomita4", "tomita5"],
+                             study=str(write_study(tmp_path, "tomita3", ["tomita4"])))
+    phases = matrix_phases(studies)
+    assert [name for name, _ in phases] == [
+        "pre-train tomita3", "targets of tomita3", "pre-train tomita4", "targets of tomita4",
+        "pre-train tomita5", "targets of tomita5"]
+    ids = [c.run_id() for _, runs in phases for c in runs]
+    planned = {p.config.run_id() for s in studies for p in plan_transfer(s)}
+    assert len(ids) == len(set(ids)) and set(ids) == planned  # every run once
+    # scratch runs of a target are trained by the first source that has it
+    assert len(phases[1][1]) > len(phases[5][1])
+    flat = StepCost(step=0.01, evaluation=0.0, start=0.0)
+    estimates = estimate_matrix(studies, workers=1, max_group=1, measure=lambda c, k: flat)
+    for (_, runs), estimate in zip(phases, estimates, strict=True):
+        assert estimate.runs == len(runs)
+        assert estimate.seconds == pytest.approx(0.01 * sum(c.total_steps for c in runs))

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from regscale.fits.effective_data import law_effective_data
 from regscale.fits.power_law import PowerLawFit
-from regscale.fits.transfer import effective_data, fit_transfer, transfer_table
+from regscale.fits.transfer import fit_transfer, transfer_table
 from regscale.fits.transfer_simulation import (
     SyntheticTransfer,
     TransferDesign,
@@ -20,7 +21,7 @@ from regscale.fits.transfer_simulation import (
 )
 
 SIZES = (1e5, 1e6, 1e7)
-SCRATCH_D = np.logspace(4, 9, 8)
+SCRATCH_D = np.logspace(4, 9, 16)  # a third of a decade apart: D_E by interpolation
 FINETUNE_D = np.logspace(4, 7, 5)
 
 
@@ -38,12 +39,13 @@ def synthetic(k: float, alpha: float, beta: float) -> tuple[pd.DataFrame, pd.Dat
     return scratch, tuned
 
 
-def test_effective_data_inverts_the_curve() -> None:
+def test_a_law_inverts_to_its_effective_data() -> None:
     curve = PowerLawFit(E=1.0, log_x0=math.log(1e6), alpha=0.5, floor_known=False, n_points=3)
     for d in (1e3, 1e6, 1e9):
-        assert math.isclose(effective_data(curve, float(curve.predict(np.array([d]))[0])), d,
-                            rel_tol=1e-9)
-    assert effective_data(curve, 1.0) == math.inf and effective_data(curve, 0.5) == math.inf
+        assert math.isclose(law_effective_data(curve, float(curve.predict(np.array([d]))[0])),
+                            d, rel_tol=1e-9)
+    assert law_effective_data(curve, 1.0) == math.inf
+    assert law_effective_data(curve, 0.5) == math.inf
 
 
 def test_recovers_the_published_text_to_python_numbers() -> None:
@@ -65,9 +67,15 @@ def test_recovers_the_published_text_to_python_numbers() -> None:
 @st.composite
 def measurable_laws(draw: st.DrawFn) -> tuple[float, float, float]:
     """k, alpha and beta whose largest effective data stays within half the scratch curves'
-    reach, so the design measures every point (beyond it they are censored: tested below)."""
-    k, alpha = draw(st.floats(10.0, 1e4)), draw(st.floats(0.05, 0.6))
-    room = math.log(0.5 * SCRATCH_D.max() / (k * FINETUNE_D.max()**alpha)) / math.log(max(SIZES))
+    reach, so the design measures every point (beyond it they are censored: tested below), and
+    whose D_T is at least 30% of D_F everywhere: a smaller D_T is the difference of two nearly
+    equal data sizes, where any error of D_E (here the interpolation's, between budgets a third
+    of a decade apart) is magnified many times."""
+    alpha = draw(st.floats(0.05, 0.6))
+    least = 0.3 * FINETUNE_D.max() ** (1 - alpha)
+    most = 0.5 * SCRATCH_D.max() / FINETUNE_D.max() ** alpha
+    k = math.exp(draw(st.floats(math.log(least), math.log(most))))
+    room = math.log(most / k) / math.log(max(SIZES))
     return k, alpha, draw(st.floats(0.0, min(0.6, room)))
 
 
@@ -89,12 +97,14 @@ def test_negative_transfer_is_counted_and_beyond_the_curve_is_censored() -> None
     tuned.loc[0, "loss"] = 10.0  # worse than scratch: negative transfer
     tuned.loc[1, "loss"] = 1.0  # below the scratch floor: D_E only known to exceed D_max
     table = transfer_table(scratch, tuned)
-    assert table.loc[0, "D_T"] < 0 and not table.loc[0, "censored"]
+    # worse than the smallest scratch run: D_E at most D_min, so D_T at most D_min - D_F = 0
+    assert table.loc[0, "upper_bound"] and not table.loc[0, "censored"]
+    assert table.loc[0, "D_E"] == SCRATCH_D.min() and table.loc[0, "D_T"] <= 0
     assert table.loc[1, "censored"] and table.loc[1, "D_E"] == SCRATCH_D.max()
     assert table.loc[1, "D_T"] == SCRATCH_D.max() - table.loc[1, "D_F"]
     assert int(table["censored"].sum()) == 1  # the rest lie within the measured range
     fit = fit_transfer(table["D_F"], table["N"], table["D_T"], censored=table["censored"],
-                       resamples=20)
+                       upper=table["upper_bound"], resamples=20)
     assert fit.n_points == len(table) - 1 and fit.n_censored == 1 and fit.n_left_out == 1
     # the bound (D_T >= 1e9, where the law gives ~3e5) counts: the scale of the scatter says so
     assert fit.sigma > 1.0 and fit.alpha_verdict != "ok"
@@ -121,8 +131,8 @@ def test_censoring_removes_the_bias_of_dropping() -> None:
 def test_a_fit_carries_a_verdict_on_each_exponent() -> None:
     scratch, tuned = synthetic(1.9e4, 0.18, 0.38)
     table = transfer_table(scratch, tuned)
-    exact = fit_transfer(table["D_F"], table["N"], table["D_T"], censored=table["censored"],
-                         resamples=50)
+    law = 1.9e4 * table["D_F"] ** 0.18 * table["N"] ** 0.38
+    exact = fit_transfer(table["D_F"], table["N"], law, resamples=50)
     # noiseless points fix the law exactly: every resample gives the same exponent, and an
     # interval of no width is not a measurement
     assert "zero-width interval" in exact.alpha_verdict
