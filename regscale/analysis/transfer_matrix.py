@@ -32,7 +32,7 @@ PAIR_COLUMNS = ("k", "k_low", "k_high", "alpha", "alpha_low", "alpha_high", "alp
 """The transfer fit's columns each pair carries."""
 
 MEDIAN_COLUMNS = ("runs", "median_ratio", "median_ratio_low", "median_ratio_high",
-                  "lower_bounds", "upper_bounds", "censored_share", "still_improving")
+                  "lower_bounds", "upper_bounds", "censored_share", "at_cap", "still_improving")
 """The summary's median columns each pair carries."""
 
 TREND_COLUMNS = ("slope_N", "slope_N_low", "slope_N_high", "slope_N_verdict", "slope_D_F",

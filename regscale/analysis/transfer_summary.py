@@ -16,7 +16,8 @@ differ between scripts.
 Tables (:class:`pandas.DataFrame`):
 
 ``medians``      per target: ``D_E / D_F`` at the censored median, its interval, the
-                 Kaplan-Meier and naive medians beside it, censored and still-improving counts
+                 Kaplan-Meier and naive medians beside it, censored runs, runs stopped by their
+                 token cap (``at_cap``) and those of them still improving
 ``comparisons``  per measure and pair of targets: difference, interval, leave-one-out range,
                  verdict
 ``ranking``      per measure: targets by their effect at matched (N, D_F), with intervals
@@ -217,13 +218,17 @@ def _medians(effective: pd.DataFrame, results: pd.DataFrame, targets: list[str],
             "lower_bounds": int(mine["censored"].sum()),
             "upper_bounds": int(mine["upper_bound"].sum()),
             "censored_share": float((mine["censored"] | mine["upper_bound"]).mean()),
+            "at_cap": int((runs["status"] == "completed").sum()),
             "still_improving": int(still_improving(runs).sum()),
         })
     return pd.DataFrame(rows)
 
 
 def still_improving(runs: pd.DataFrame) -> pd.Series:
-    """Runs that reached their token cap while their held-out loss still improved."""
+    """Runs that reached their token cap (``completed``: early stopping never fired, so their
+    best evaluation was within ``patience`` of the end) and whose best loss still fell by more
+    than the convergence criterion allows over their last third
+    (:mod:`regscale.fits.convergence`)."""
     converged = runs["converged"].fillna(True).astype(bool) if "converged" in runs \
         else pd.Series(True, index=runs.index)
     return (runs["status"] == "completed") & ~converged

@@ -28,7 +28,7 @@ TABLE_COLUMNS = ("source", "target", "k", "alpha", "alpha_low", "alpha_high", "a
                  "bits_per_verse_scratch", "bits_per_verse_finetuned")
 MEDIAN_COLUMNS = ("source", "target", "runs", "median_ratio", "median_ratio_low",
                   "median_ratio_high", "lower_bounds", "upper_bounds", "censored_share",
-                  "still_improving")
+                  "at_cap", "still_improving")
 TREND_COLUMNS = ("source", "target", "slope_N", "slope_N_low", "slope_N_high",
                  "slope_N_verdict", "slope_D_F", "slope_D_F_low", "slope_D_F_high",
                  "slope_D_F_verdict")
@@ -171,7 +171,9 @@ def write_matrix_report(root: Path, analysis: MatrixAnalysis) -> dict[str, Path]
         "runs, where `D_E` is read off the scratch runs by monotone interpolation and runs "
         "beyond the scratch range count as the bounds they are. 95% interval over seeds "
         "resampled within cells. `censored_share`: runs outside the scratch range. "
-        "`still_improving`: runs stopped by their token cap while still improving.",
+        "`at_cap`: runs stopped by their token cap, not by early stopping; `still_improving`: "
+        "those of them whose best loss still fell by more than the convergence criterion "
+        "allows over their last third.",
         "",
         markdown_table(pairs, MEDIAN_COLUMNS),
         "",

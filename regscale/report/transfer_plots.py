@@ -69,8 +69,8 @@ def loss_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
                     if bound:  # D_E is only known to lie beyond the largest scratch D
                         ax.plot(row.D_E, row.loss_finetuned, ">", color="grey", ms=5)
         ax.set(xscale="log", xlabel="fine-tuning tokens D_F", ylabel="eval loss (nats/token)",
-               title=f"target {target}: scratch o --, fine-tuned s -; arrows = D_T "
-                     "(dotted >: at least)")
+               title=f"target {target}\nscratch o -- (dotted: extrapolated), fine-tuned s -;"
+                     "\narrows: D_T (dotted >: at least)")
         ax.title.set_fontsize(9)
         ax.legend(fontsize=7)
     return _save(fig, path)
@@ -100,8 +100,8 @@ def fraction_vs_data(analysis: TransferAnalysis, path: Path) -> Path:
                     mfc="none")
         ax.axhline(1.0, color="grey", lw=0.8, ls=":")
         ax.set(xscale="log", yscale="log", xlabel="fine-tuning tokens D_F", ylabel="D_F / D_E",
-               title=f"target {target}: share of effective data from fine-tuning "
-                     "(v: at most, ^: at least)")
+               title=f"target {target}\nshare of effective data from fine-tuning"
+                     "\n(v: at most, ^: at least)")
         ax.title.set_fontsize(9)
         ax.legend(fontsize=7)
     return _save(fig, path)

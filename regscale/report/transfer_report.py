@@ -19,7 +19,7 @@ EFFECTIVE_COLUMNS = ("target", "N", "D_F", "seed", "loss_scratch", "loss_finetun
                      "extrapolation_identified")
 MEDIAN_COLUMNS = ("target", "runs", "median_ratio", "median_ratio_low", "median_ratio_high",
                   "km_median_ratio", "km_kind", "naive_median_ratio", "lower_bounds",
-                  "upper_bounds", "censored_share", "still_improving")
+                  "upper_bounds", "censored_share", "at_cap", "still_improving")
 COMPARISON_COLUMNS = ("measure", "target_a", "target_b", "difference", "low", "high", "loo_low",
                       "loo_high", "verdict", "more")
 TREND_COLUMNS = ("target", "slope_N", "slope_N_low", "slope_N_high", "slope_N_verdict",
@@ -57,8 +57,9 @@ def report_text(study: StudyFolder, analysis: TransferAnalysis, figures: list[Pa
         "",
         "`median_ratio`: the censored-normal (Tobit) median of `D_E / D_F`, with its 95% "
         "interval. Beside it: the Kaplan-Meier median (where bounds go one way only) and "
-        "the naive median that takes bounds as values (biased). `still_improving`: runs "
-        "that hit their token cap while their held-out loss still improved.",
+        "the naive median that takes bounds as values (biased). `at_cap`: runs stopped by "
+        "their token cap, not by early stopping; `still_improving`: those of them whose best "
+        "loss still fell by more than the convergence criterion allows over their last third.",
         "",
         markdown_table(summary.medians, MEDIAN_COLUMNS) if len(summary.medians)
         else "_No fine-tuned run could be placed on a scratch curve._",
@@ -118,10 +119,12 @@ def _counts(analysis: TransferAnalysis) -> str:
     runs = int(medians["runs"].sum())
     bounds = int(medians["lower_bounds"].sum() + medians["upper_bounds"].sum())
     improving = int(medians["still_improving"].sum())
+    capped = int(medians["at_cap"].sum())
     return (f"{runs} on a scratch curve, {bounds} censored ({bounds / runs:.0%}: "
             f"{int(medians['lower_bounds'].sum())} lower and "
-            f"{int(medians['upper_bounds'].sum())} upper bounds), {improving} still improving "
-            f"at their token cap ({improving / runs:.0%})")
+            f"{int(medians['upper_bounds'].sum())} upper bounds), {capped} stopped by their "
+            f"token cap ({capped / runs:.0%}), {improving} of them still improving "
+            f"({improving / runs:.0%})")
 
 
 def write_transfer_report(root: Path, analysis: TransferAnalysis) -> dict[str, Path]:

@@ -226,14 +226,14 @@ def test_budgets_scale_with_the_dataset_and_scratch_runs_read_the_old_testament(
             assert p.config.data.tokens == study.budget(p.d_f)
     scratch = {p.config.language.name for p in plan if p.role == "scratch"}
     tuned = {p.config.language.name for p in plan if p.role == "finetune"}
-    assert scratch == {"de:new+old"} and tuned == {"de:new"}
+    assert scratch == {"fixture_de:new+old"} and tuned == {"fixture_de:new"}
     new, both = study.built[f"target:{german}"], study.built[f"scratch:{german}"]
     assert both.eval_tokens.tolist() == new.eval_tokens.tolist()
     assert both.finite_tokens > new.finite_tokens
     unchanged = load_transfer(str(path))  # without the new keys: every run id as before
     assert unchanged.budget(30) == unchanged.max_tokens
     assert {p.config.language.name for p in plan_transfer(unchanged)
-            if p.role == "scratch"} == {"de:new"}
+            if p.role == "scratch"} == {"fixture_de:new"}
     with pytest.raises(ConfigError, match="scratch_part"):
         load_transfer(str(path), overrides={"scratch_part": "old"})
     with pytest.raises(ConfigError, match="min_tokens"):
