@@ -3,6 +3,7 @@
     python benchmarks/fused.py                      # 3 archs, pico..tiny, K = 1, 4, 16, 64
     python benchmarks/fused.py --sweep              # also the smoke sweep, fused and --no-fuse
     python benchmarks/fused.py --archs gpt --sizes pico --members 1 8 --steps 40   # a slice
+    python benchmarks/fused.py --device cuda --members 1 16 64 256   # members per GPU
 
 Each measurement is the whole training loop (``regscale.training.loop.train_group``: data
 generation for every member, schedule, clipping, AdamW) on K runs of one shape that differ in
@@ -34,7 +35,13 @@ from regscale.models.registry import ModelConfig
 from regscale.sources.catalog import load_language_config
 from regscale.threads import use_threads
 from regscale.training.loop import train_group
-from regscale.training.run_config import DataConfig, EvalConfig, OptimConfig, RunConfig
+from regscale.training.run_config import (
+    DataConfig,
+    EvalConfig,
+    OptimConfig,
+    RunConfig,
+    SystemConfig,
+)
 
 CONTEXT, BATCH = 32, 16
 TARGETS = {("gpt", "pico"): 5.0, ("gpt", "nano"): 5.0, ("gpt", "micro"): 2.0,
@@ -43,9 +50,10 @@ TARGETS = {("gpt", "pico"): 5.0, ("gpt", "nano"): 5.0, ("gpt", "micro"): 2.0,
 """Least speedup of the best K over solo (issue 21)."""
 
 
-def member_config(arch: str, size: str, k: int, steps: int) -> RunConfig:
+def member_config(arch: str, size: str, k: int, steps: int, device: str = "cpu") -> RunConfig:
     """Member ``k`` of a group: its own 16-state DFA, data seed and rate."""
     return RunConfig(
+        system=SystemConfig(device=device),
         language=load_language_config(f"dfa:n=16,t=48,f=5,k=4,seed={k}"),
         model=ModelConfig(arch=arch, size=size, context=CONTEXT),
         data=DataConfig(tokens=steps * CONTEXT * BATCH, batch_size=BATCH, seed=k),
@@ -53,9 +61,10 @@ def member_config(arch: str, size: str, k: int, steps: int) -> RunConfig:
         eval=EvalConfig(every_steps=10**6, rows=4, segments=1, samples=0))
 
 
-def tokens_per_second(arch: str, size: str, members: int, steps: int, root: Path) -> float:
+def tokens_per_second(arch: str, size: str, members: int, steps: int, root: Path,
+                      device: str = "cpu") -> float:
     """Training tokens/s of ``members`` runs trained as one group (one thread)."""
-    configs = [member_config(arch, size, k, steps) for k in range(members)]
+    configs = [member_config(arch, size, k, steps, device) for k in range(members)]
     folder = root / f"{arch}-{size}-{members}"
     summaries = train_group([(c, folder / c.run_id()) for c in configs], progress=False)
     shutil.rmtree(folder)
@@ -88,6 +97,7 @@ def main() -> None:
     parser.add_argument("--calibration", action="store_true",
                         help="print the best K per (arch, size) as FUSED_GROUP_SIZES entries")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (targets are the CPU's)")
     args = parser.parse_args()
     use_threads(1)
     rows = []
@@ -98,13 +108,13 @@ def main() -> None:
         root = Path(tmp)
         for arch in args.archs:
             for size in args.sizes:
-                probe = tokens_per_second(arch, size, 1, 10, root)  # sizes the measurements
+                probe = tokens_per_second(arch, size, 1, 10, root, args.device)  # sizes them
                 step_seconds = CONTEXT * BATCH / probe
                 ratios: dict[int, float] = {}
                 solo = math.nan
                 for members in sorted(set(args.members) | {1}):
                     steps = args.steps or max(10, int(args.seconds / (step_seconds * members)))
-                    rate = tokens_per_second(arch, size, members, steps, root)
+                    rate = tokens_per_second(arch, size, members, steps, root, args.device)
                     solo = rate if members == 1 else solo
                     ratio = rate / solo
                     ratios[members] = ratio
