@@ -12,6 +12,7 @@ from regscale.automata.render import save_png, to_dot
 from regscale.cli.language_options import NAMES, language_from_options, language_options
 from regscale.errors import ConfigError
 from regscale.sources.language import build_language
+from regscale.sources.language_config import LanguageConfig
 
 
 @click.command("inspect")
@@ -21,7 +22,11 @@ from regscale.sources.language import build_language
 @click.option("--dot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the minimal DFA as Graphviz DOT.")
 @click.option("--json", "as_json", is_flag=True, help="Print the measures as one JSON object.")
-def command(png: Path | None, dot: Path | None, as_json: bool, **options: Any) -> None:
+@click.option("--context", type=click.IntRange(min=1),
+              help="Also the exact mean floor of windows of this many tokens (nats and bits, "
+                   "with its standard error): what a model of this context can reach.")
+def command(png: Path | None, dot: Path | None, as_json: bool, context: int | None,
+            **options: Any) -> None:
     """Print a language's complexity measures and exact entropy rate (natural languages:
     the corpus sizes).
 
@@ -32,11 +37,14 @@ def command(png: Path | None, dot: Path | None, as_json: bool, **options: Any) -
     Examples:
       regscale inspect --regex '(a|b)*a(a|b){3}'
       regscale inspect --language tomita3 --png tomita3.png --dot tomita3.dot
+      regscale inspect --language tomita5 --context 32 --json
       regscale inspect --language zh
     """
     config = language_from_options({k: options[k] for k in NAMES})
     if config.natural and (png is not None or dot is not None):
         raise ConfigError(f"{config.name} is a natural language; it has no DFA to draw")
+    if config.natural and context is not None:
+        raise ConfigError(f"{config.name} is a natural language; it has no exact floor")
     language = build_language(config)
     if language.natural:
         _show({"language": language.name, "corpus": f"{language.spec.corpus}:"
@@ -48,6 +56,10 @@ def command(png: Path | None, dot: Path | None, as_json: bool, **options: Any) -
         measures["regex"] = regex
     measures["alphabet"] = "".join(language.dfa.alphabet)
     measures.update(language.complexity.as_dict())
+    measures["entropy_rate_nats"] = language.automaton.entropy_rate_nats
+    if context is not None:
+        measures["context"] = context
+        measures.update(_window_floor(config, context))
     _show(measures, as_json)
     if dot is not None:
         dot.write_text(to_dot(language.dfa, language.name))
@@ -55,6 +67,19 @@ def command(png: Path | None, dot: Path | None, as_json: bool, **options: Any) -
     if png is not None:
         save_png(language.dfa, png, title=f"{language.name}: {language.dfa.n_states} states")
         click.echo(f"wrote {png}")
+
+
+def _window_floor(config: LanguageConfig, context: int) -> dict[str, float]:
+    """The mean floor of windows of ``context`` tokens (imports torch: only when asked)."""
+    import torch
+
+    from regscale.training.data import training_data
+    from regscale.training.export import window_floor
+    from regscale.training.regular_data import RegularTrainingData
+
+    data = training_data(config, torch.device("cpu"))
+    assert isinstance(data, RegularTrainingData)
+    return window_floor(data, context)
 
 
 def _show(measures: dict[str, Any], as_json: bool) -> None:

@@ -4,7 +4,6 @@ against the exact optimum."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -101,16 +100,15 @@ def command(hf_path: Path, token_map: str | None, text: bool, sep: str, window: 
     if as_json:
         click.echo(json.dumps(result))
         return
-    bits = math.log(2)
     click.echo(f"{result['language']}: {result['windows']} windows of {window} tokens, "
                f"{result['samples']} samples")
-    click.echo(f"  loss       {result['loss']:.4f} ± {result['loss_se']:.4f} nats "
-               f"(optimal {result['optimal_loss']:.4f})")
-    click.echo(f"  excess     {result['excess_bits']:.4f} ± {result['excess_se'] / bits:.4f} "
+    click.echo(f"  loss       {result['loss_nats']:.4f} ± {result['loss_se_nats']:.4f} nats "
+               f"(optimal {result['optimal_loss_nats']:.4f})")
+    click.echo(f"  excess     {result['excess_bits']:.4f} ± {result['excess_se_bits']:.4f} "
                "bits/token")
     click.echo(f"  valid mass {result['valid_mass']:.4f}")
     click.echo(f"  accepted   {result['acceptance']:.3f} ± {result['acceptance_se']:.3f}")
-    by_position = result["excess_by_position"]
+    by_position = result["excess_by_position_bits"]
     marks = sorted({0, 1, 3, 7, 15, 31, 63, len(by_position) - 1} & set(range(len(by_position))))
     click.echo("  excess by position (bits): " + "  ".join(
-        f"{p + 1}:{by_position[p] / bits:.3f}" for p in marks))
+        f"{p + 1}:{by_position[p]:.3f}" for p in marks))

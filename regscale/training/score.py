@@ -6,10 +6,11 @@ vocabulary) to logits ``[B, T, V_model]``, and a map from regscale's token ids (
 random position of the packed stream, as GPT evaluation uses them) it reports, with standard
 errors over windows:
 
-- ``loss``: the model's log-loss of the actual next token, nats (probability the model puts on
+- ``loss_nats``: the model's log-loss of the actual next token (probability the model puts on
   tokens outside the language counts as lost, nothing is renormalised);
-- ``optimal_loss`` and ``excess_loss``: the exact Bayes-optimal loss of the same tokens, and
-  the model's excess over it; ``excess_by_position``: the mean excess at each window position;
+- ``optimal_loss_nats`` and ``excess_nats`` (``excess_bits``): the exact Bayes-optimal loss of
+  the same tokens, and the model's excess over it; ``excess_by_position_nats`` (``_bits``): the
+  mean excess at each window position; every key with a unit names it;
 - ``valid_mass``: the probability the model puts on tokens that keep the prefix live;
 - ``acceptance``: the fraction of free-running samples (from SEP to the next SEP) the DFA
   accepts; a sampled token outside the map ends the sample as invalid.
@@ -73,17 +74,20 @@ def score(model_fn: ModelFn, language: LanguageConfig, *, token_map: Sequence[in
     in_language = log_probs[..., mapping].exp().double()  # [R, T, V_language]
     valid_mass = (in_language * eval_set.valid[0].double()).sum(-1)
     accepted, n = _acceptance(model_fn, data, mapping, window, samples, seed, device)
+    bits = math.log(2)
     return {
         "language": data.name, "windows": int(tokens.shape[0]), "window": window,
-        "loss": nll.mean().item(), "loss_se": standard_error(nll.mean(1)),
-        "optimal_loss": optimal.mean().item(),
-        "excess_loss": excess.mean().item(), "excess_se": standard_error(excess.mean(1)),
-        "excess_bits": excess.mean().item() / math.log(2),
+        "loss_nats": nll.mean().item(), "loss_se_nats": standard_error(nll.mean(1)),
+        "optimal_loss_nats": optimal.mean().item(),
+        "excess_nats": excess.mean().item(), "excess_se_nats": standard_error(excess.mean(1)),
+        "excess_bits": excess.mean().item() / bits,
+        "excess_se_bits": standard_error(excess.mean(1)) / bits,
         "valid_mass": valid_mass.mean().item(),
         "acceptance": accepted / n if n else math.nan,
         "acceptance_se": binomial_standard_error(accepted / n, n) if n else math.nan,
         "samples": n,
-        "excess_by_position": excess.mean(0).tolist(),
+        "excess_by_position_nats": excess.mean(0).tolist(),
+        "excess_by_position_bits": (excess.mean(0) / bits).tolist(),
     }
 
 

@@ -29,11 +29,11 @@ def test_a_uniform_model_scores_exactly_log_v_and_never_below_the_floor() -> Non
     config = load_language_config(LANGUAGE)
     result = score(lambda ids: torch.zeros(*ids.shape, 7), config, token_map=[4, 5, 6],
                    window=16, rows=64, samples=16)
-    assert result["loss"] == pytest.approx(math.log(7), abs=1e-6)  # float32 logits
-    assert result["loss_se"] == pytest.approx(0.0, abs=1e-6)
-    assert result["excess_loss"] == pytest.approx(math.log(7) - result["optimal_loss"])
-    assert result["excess_loss"] > 0 and result["valid_mass"] <= 3 / 7 + 1e-9
-    assert len(result["excess_by_position"]) == 16
+    assert result["loss_nats"] == pytest.approx(math.log(7), abs=1e-6)  # float32 logits
+    assert result["loss_se_nats"] == pytest.approx(0.0, abs=1e-6)
+    assert result["excess_nats"] == pytest.approx(math.log(7) - result["optimal_loss_nats"])
+    assert result["excess_nats"] > 0 and result["valid_mass"] <= 3 / 7 + 1e-9
+    assert len(result["excess_by_position_nats"]) == 16
     # a sample is accepted when its symbols (1/7 each; 4 of 7 ids are outside the language)
     # spell a word of the language before SEP (1/7): sum over words w of (1/7)^(|w| + 1),
     # counted with the language's own predicate (lengths past 14 weigh under 1e-5). On
@@ -82,8 +82,8 @@ def test_a_local_gpt2_scores_through_the_cli_and_learns(tmp_path: Path) -> None:
         optimizer.step()
     model.save_pretrained(tmp_path / "trained")
     after = cli_score(tmp_path / "trained")
-    assert after["excess_loss"] < before["excess_loss"] - 3 * before["excess_se"]
-    assert after["loss"] >= after["optimal_loss"] - 3 * after["loss_se"]
+    assert after["excess_nats"] < before["excess_nats"] - 3 * before["excess_se_nats"]
+    assert after["loss_nats"] >= after["optimal_loss_nats"] - 3 * after["loss_se_nats"]
 
 
 def test_the_cli_asks_for_an_explicit_mapping(tmp_path: Path) -> None:
