@@ -108,3 +108,24 @@ def test_the_group_help_lists_every_command_without_importing_torch() -> None:
     assert proc.returncode == 0, proc.stderr
     for name in ("gen", "inspect", "train", "sweep", "collect", "fit", "report", "transfer"):
         assert re.search(rf"^\s+{name}\s+\S", proc.stdout, re.M), name
+
+
+def test_inspect_context_gives_the_window_floor_in_nats_and_bits() -> None:
+    """The floor of windows of T tokens lies above the entropy rate and falls towards it as T
+    grows; every key names its unit."""
+    floors = {}
+    for context in (2, 64):
+        code, out = run("inspect", "--language", "tomita5", "--context", str(context), "--json")
+        assert code == 0, out
+        measures = json.loads(out)
+        rate = measures["entropy_rate_nats"]
+        assert rate == pytest.approx(measures["entropy_rate_bits"] * math.log(2))
+        assert measures["window_floor_bits"] == pytest.approx(
+            measures["window_floor_nats"] / math.log(2))
+        floors[context] = measures["window_floor_nats"]
+        se = measures["window_floor_se_nats"]
+        assert rate - 3 * se < measures["window_floor_nats"] < measures[
+            "unigram_entropy_bits"] * math.log(2) + 3 * se
+    assert floors[64] < floors[2] - 0.01
+    code, out = run("inspect", "--language", "en", "--context", "8")
+    assert code != 0 and "natural language" in out
