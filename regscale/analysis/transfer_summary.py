@@ -106,10 +106,12 @@ def improvement_cells(scratch: pd.DataFrame, tuned: pd.DataFrame) -> pd.DataFram
 
 
 @single_threaded_blas()
-def statistics(scratch: pd.DataFrame, tuned: pd.DataFrame, targets: list[str]) -> Statistics:
-    """Every number the summary reports, keyed by (kind, target[, target])."""
+def statistics(scratch: pd.DataFrame, tuned: pd.DataFrame, targets: list[str],
+               effective: pd.DataFrame | None = None) -> Statistics:
+    """Every number the summary reports, keyed by (kind, target[, target]); ``effective`` is
+    :func:`effective_rows` of the same runs where the caller has it already."""
     out: Statistics = {}
-    effective = effective_rows(scratch, tuned)
+    effective = effective_rows(scratch, tuned) if effective is None else effective
     if effective.empty:
         return out
     for target in targets:
@@ -159,7 +161,8 @@ def summarise_source(results: pd.DataFrame, *, resamples: int = RESAMPLES,
     """The summary of one source's study from its results (module docstring)."""
     scratch, tuned = split_runs(results)
     targets = list(dict.fromkeys(tuned["target"]))
-    full = statistics(scratch, tuned, targets)
+    effective = effective_rows(scratch, tuned)
+    full = statistics(scratch, tuned, targets, effective)
     draws = _resampled(scratch, tuned, targets, resamples, seed)
     loo = _left_out(scratch, tuned, targets)
 
@@ -175,7 +178,6 @@ def summarise_source(results: pd.DataFrame, *, resamples: int = RESAMPLES,
         return (float(np.nanmin(values)), float(np.nanmax(values))) \
             if np.isfinite(values).any() else (math.nan, math.nan)
 
-    effective = effective_rows(scratch, tuned, extrapolated=False)
     return TransferSummary(
         medians=_medians(effective, results, targets, full, interval),
         comparisons=_comparisons(full, interval, loo_range),
@@ -252,7 +254,7 @@ def _comparisons(full: Statistics, interval: Interval, loo_range: Interval) -> p
 
 def _ranking(full: Statistics, interval: Interval) -> pd.DataFrame:
     rows = [{"measure": key[1], "target": key[2], "effect": value,
-             "low": interval(key)[0], "high": interval(key)[1]}
+             **dict(zip(("low", "high"), interval(key), strict=True))}
             for key, value in full.items() if key[0] == "effect"]
     if not rows:
         return pd.DataFrame()

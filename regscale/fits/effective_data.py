@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -102,7 +103,7 @@ class ScratchCurve:
         log_d = brentq(lambda x: float(self._cubic(x)) - loss, lo, hi, xtol=1e-12)
         return float(math.exp(log_d)), MEASURED
 
-    @property
+    @cached_property
     def _cubic(self) -> PchipInterpolator:
         return PchipInterpolator(np.log(self.d), self.loss)
 

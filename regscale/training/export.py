@@ -124,13 +124,8 @@ def character_map(data: TrainingData) -> dict[int, str]:
     bad = [s for s in symbols if len(s) != 1 or s == "\n"]
     if bad:
         raise ConfigError(f"nanoGPT's character files need one character per symbol other "
-                          f"than a newline; {config_name(data)} has {bad!r}")
+                          f"than a newline; {data.name!r} has {bad!r}")
     return {0: "\n", **{i + 1: s for i, s in enumerate(symbols)}}
-
-
-def config_name(data: TrainingData) -> str:
-    """The language's name, quoted."""
-    return repr(data.name)
 
 
 def sliding_floor(data: RegularTrainingData, tokens: np.ndarray, context: int,
