@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-from automata.fa.dfa import DFA
 
 from regscale.errors import EmptyLanguageError
+
+if TYPE_CHECKING:  # scipy and automata-lib load when used: `regscale gen` needs neither
+    import scipy.sparse as sp
+    from automata.fa.dfa import DFA
 
 DEAD = -1
 """Transition target meaning "no live continuation"."""
@@ -101,6 +103,8 @@ class CompactDFA:
     def adjacency(self) -> sp.csr_matrix:
         """Sparse ``float64[n, n]``: number of symbols leading from state i to state j (memory
         in the transitions, not in n squared)."""
+        import scipy.sparse as sp
+
         n = self.n_states
         rows, cols = np.nonzero(self.transitions != DEAD)
         counts = sp.coo_matrix((np.ones(len(rows)), (rows, self.transitions[rows, cols])),
@@ -110,6 +114,8 @@ class CompactDFA:
     # Conversion ------------------------------------------------------------------------------
     def to_automata_lib(self) -> DFA:
         """The same language as an automata-lib partial DFA (states ``0..n-1``)."""
+        from automata.fa.dfa import DFA
+
         transitions = {
             q: {s: int(t) for s, t in zip(self.alphabet, row, strict=True) if t != DEAD}
             for q, row in enumerate(self.transitions)

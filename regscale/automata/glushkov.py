@@ -12,11 +12,14 @@ lies on some accepted word, so every non-empty set of positions is co-reachable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from regscale.automata.regex_ast import CharClass, Concat, Epsilon, Node, Repeat, Symbol, Union
+
+if TYPE_CHECKING:  # scipy loads only for automata too large for dense steps
+    import scipy.sparse as sp
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ def position_automaton(tree: Node, alphabet: tuple[str, ...]) -> PositionAutomat
         step = np.zeros(shape, dtype=np.float32)
         step[row, col] = 1.0
     else:
+        import scipy.sparse as sp
+
         step = sp.csr_matrix((np.ones(len(row), dtype=np.float32), (row, col)), shape=shape)
     accepting = np.zeros(n, dtype=bool)
     accepting[list(whole.last)] = True

@@ -34,8 +34,6 @@ without a move, which accepts. The draws are not uniform over the minimal DFAs o
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order
 
 from regscale.automata.compact_dfa import DEAD
 from regscale.automata.minimize import equivalence_classes
@@ -44,6 +42,9 @@ from regscale.automata.minimize import equivalence_classes
 def co_reachable_states(table: np.ndarray, accepting: np.ndarray) -> np.ndarray:
     """``bool[n]``: the states that reach an accepting state, by a breadth-first search over
     the reversed transitions from an extra node that points at every accepting state."""
+    import scipy.sparse as sp  # loaded when a random DFA is drawn, not when the CLI starts
+    from scipy.sparse.csgraph import breadth_first_order
+
     n = table.shape[0]
     rows, symbols = np.nonzero(table != DEAD)
     finals = np.flatnonzero(accepting)

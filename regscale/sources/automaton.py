@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import scipy.sparse as sp
 
 from regscale.errors import ConfigError
 from regscale.sources.visits import expected_visits as solve_visits
@@ -93,6 +92,8 @@ class ProbabilisticAutomaton:
         """``float64[H]``: expected visits to each hidden state per string (module docstring)."""
         rows, cols = np.nonzero(self.probs[:, 1:] > 0)
         targets = self.next_state[rows, cols + 1]
+        import scipy.sparse as sp  # loaded when first needed: `regscale gen` may not
+
         q = sp.csr_matrix(
             (self.probs[rows, cols + 1], (rows, targets)), shape=(self.n_hidden,) * 2
         )

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from regscale.automata.compact_dfa import CompactDFA
 from regscale.sources.automaton import ProbabilisticAutomaton
+
+if TYPE_CHECKING:  # scipy loads when a measure is computed, not when the CLI starts
+    import scipy.sparse as sp
 
 _DENSE_LIMIT = 1500
 """Strongly connected components up to this size use a dense eigen-solver."""
@@ -58,6 +60,8 @@ def topological_entropy_bits(dfa: CompactDFA) -> float:
     The spectral radius is the largest over strongly connected components; a large component
     uses power iteration on ``A + I`` (primitive, so it converges; its radius is rho + 1).
     """
+    from scipy.sparse.csgraph import connected_components
+
     adjacency = dfa.adjacency()
     n_comp, labels = connected_components(adjacency, directed=True, connection="strong")
     radius = 0.0
@@ -74,6 +78,8 @@ def _spectral_radius(block: sp.csr_matrix) -> float:
     n = block.shape[0]
     if n <= _DENSE_LIMIT:
         return float(np.abs(np.linalg.eigvals(block.toarray())).max())
+    import scipy.sparse as sp
+
     shifted = block + sp.identity(n, format="csr")
     x = np.ones(n) / n
     value = 0.0

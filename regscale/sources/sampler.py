@@ -6,8 +6,9 @@ stationary distribution, which makes every window a window cut from a random pos
 infinite stream.
 
 Two backends draw the same law: ``numba`` (the CPU default; a compiled loop per chain, see
-:mod:`regscale.sources.cpu_kernels`) and ``torch`` (the GPU default; all chains advance together,
-uniforms drawn in one block per call from a ``torch.Generator``). The same seed on the same
+:mod:`regscale.sources.chains`, which draws a process's first numbers in plain Python) and
+``torch`` (the GPU default; all chains advance together, uniforms drawn in one block per call
+from a ``torch.Generator``). The same seed on the same
 backend gives the same tokens.
 """
 
@@ -20,7 +21,7 @@ import torch
 
 from regscale.errors import ConfigError
 from regscale.sources.automaton import SEP, ProbabilisticAutomaton
-from regscale.sources.cpu_kernels import ChainTables, CpuGenerator
+from regscale.sources.chains import ChainTables, CpuGenerator, pinned_cdf, sampling_tables
 
 Generator: TypeAlias = torch.Generator | CpuGenerator
 BACKENDS = ("numba", "torch")
@@ -49,18 +50,13 @@ class TokenSampler:
             raise ConfigError(f"sampler backend {self.backend!r} is not available on "
                               f"{self.device}; choose one of {BACKENDS} (numba is CPU only)")
         v = automaton.vocab_size
-        cdf = np.cumsum(automaton.probs, axis=1)
-        # Tokens after the last possible one must never be drawn: pin their CDF to exactly 1.
-        last = v - 1 - np.argmax(automaton.probs[:, ::-1] > 0, axis=1)
-        cdf[np.arange(v)[None, :] >= last[:, None]] = 1.0
-        next_state = np.where(automaton.next_state >= 0, automaton.next_state, 0)
-        initial_cdf = _pinned(automaton.initial)
+        cdf, next_state, initial_cdf = sampling_tables(automaton)
         if self.backend == "numba":
             self._tables = ChainTables(cdf, next_state, initial_cdf, automaton.start_state)
         self._cdf = torch.tensor(cdf, dtype=torch.float64, device=self.device)
         self._next = torch.tensor(next_state.reshape(-1), dtype=torch.long, device=self.device)
         self._initial_cdf = torch.tensor(initial_cdf, device=self.device)
-        self._stationary_cdf = torch.tensor(_pinned(automaton.stationary), device=self.device)
+        self._stationary_cdf = torch.tensor(pinned_cdf(automaton.stationary), device=self.device)
         self._start = automaton.start_state
         self._vocab = v
 
@@ -128,10 +124,3 @@ class TokenSampler:
                 restart = torch.searchsorted(self._initial_cdf, u[t, 1], right=True)
             h = torch.where(x == SEP, restart, nxt)
         return tokens, h
-
-
-def _pinned(p: np.ndarray) -> np.ndarray:
-    """CDF of ``p`` with every entry from the last positive one on set to exactly 1."""
-    cdf = np.cumsum(p)
-    cdf[np.flatnonzero(p)[-1]:] = 1.0
-    return np.ascontiguousarray(cdf, dtype=np.float64)

@@ -1,12 +1,17 @@
-"""Whole strings drawn from a source: each chain starts a string and runs to its first SEP."""
+"""Whole strings drawn from a source: each chain starts a string and runs to its first SEP.
+
+On the CPU backend this needs neither torch nor, for a small job, numba
+(:mod:`regscale.sources.chains`); the tokens are those :class:`TokenSampler` draws with the same
+seed.
+"""
 
 from __future__ import annotations
 
-import torch
+import numpy as np
 
 from regscale.automata.compact_dfa import CompactDFA
 from regscale.sources.automaton import SEP, ProbabilisticAutomaton
-from regscale.sources.sampler import TokenSampler
+from regscale.sources.chains import ChainTables, CpuGenerator, sampling_tables
 
 
 def sample_strings(
@@ -32,8 +37,36 @@ def sample_strings(
     block
         Tokens drawn per chain per round while some string is unfinished.
     device, backend
-        Where and how to sample (:class:`~regscale.sources.sampler.TokenSampler`).
+        Where and how to sample (:class:`~regscale.sources.sampler.TokenSampler`; the CPU
+        default, ``numba``, runs without torch).
     """
+    if device == "cpu" and backend in (None, "numba"):
+        rows = _cpu_rows(automaton, n, seed, block)
+    else:
+        rows = _torch_rows(automaton, n, seed, block, device, backend)
+    return ["".join(dfa.alphabet[t - 1] for t in row[: row.index(SEP)]) for row in rows]
+
+
+def _cpu_rows(automaton: ProbabilisticAutomaton, n: int, seed: int, block: int) -> list[list[int]]:
+    tables = ChainTables(*sampling_tables(automaton), automaton.start_state)
+    gen = CpuGenerator(seed)
+    hidden = np.searchsorted(tables.initial_cdf, gen.uniforms(n), side="right").astype(np.int64)
+    pieces: list[np.ndarray] = []
+    done = np.zeros(n, dtype=bool)
+    while not done.all():
+        tokens = tables.run(hidden, block, gen)
+        pieces.append(tokens)
+        done |= (tokens == SEP).any(axis=1)
+    rows: list[list[int]] = np.concatenate(pieces, axis=1).tolist()
+    return rows
+
+
+def _torch_rows(automaton: ProbabilisticAutomaton, n: int, seed: int, block: int, device: str,
+                backend: str | None) -> list[list[int]]:
+    import torch
+
+    from regscale.sources.sampler import TokenSampler
+
     sampler = TokenSampler(automaton, device, backend)
     gen = sampler.generator(seed)
     hidden = sampler.start_states(n, gen)
@@ -43,5 +76,5 @@ def sample_strings(
         tokens, hidden = sampler.run(hidden, block, gen)
         pieces.append(tokens)
         done |= (tokens == SEP).any(dim=1)
-    rows = torch.cat(pieces, dim=1).cpu().tolist()
-    return ["".join(dfa.alphabet[t - 1] for t in row[: row.index(SEP)]) for row in rows]
+    rows: list[list[int]] = torch.cat(pieces, dim=1).cpu().tolist()
+    return rows

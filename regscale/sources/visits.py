@@ -10,9 +10,12 @@ solves it in memory linear in the transitions, to a relative residual of
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 DIRECT_LIMIT = 1000
 """Chains up to this many states are solved by sparse LU."""
@@ -23,6 +26,9 @@ RELATIVE_RESIDUAL = 1e-12
 
 def expected_visits(q: sp.csr_matrix, start: np.ndarray) -> np.ndarray:
     """``float64[n]``: expected visits to each state before absorption, from ``start``."""
+    import scipy.sparse as sp  # loaded when first solved, not when the CLI starts
+    import scipy.sparse.linalg as spla
+
     n = q.shape[0]
     system = (sp.identity(n, format="csr") - q).T.tocsr()
     if n > DIRECT_LIMIT:
