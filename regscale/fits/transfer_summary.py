@@ -9,8 +9,9 @@ as values is biased towards the middle of the scratch range; here they count for
 - :func:`kaplan_meier_location`: the Kaplan-Meier median where bounds go one way only (no
   distributional assumption; a bound itself where half or more lie beyond every measurement);
 - :func:`target_effects`: one censored regression ``y ~ target + cell`` over the (N, D_F) cells
-  of one source, so targets are compared at matched size and fine-tuning data; the target
-  coefficients' differences are the pairwise comparisons;
+  of one source, so targets are compared at matched size and fine-tuning data; a target's effect
+  is its fitted ``y`` averaged over the cells (so its sign says whether transfer helps on
+  average over the design), and the effects' differences are the pairwise comparisons;
 - :func:`trend`: ``y ~ 1 + log N + log D_F`` for one pair; the slopes of ``log(D_F / D_E)`` are
   their negatives (the seed post reports ``D_F / D_E`` falling with N and rising with D_F).
 
@@ -76,9 +77,10 @@ def _design(frame: pd.DataFrame, targets: Sequence[str]) -> np.ndarray:
 
 def target_effects(frame: pd.DataFrame, targets: Sequence[str],
                    column: str = "log_ratio") -> dict[str, float]:
-    """Each target's effect on ``column`` at matched (N, D_F) (module docstring), keyed by
-    target; censored columns ``censored`` and ``upper_bound`` are used where ``frame`` has them.
-    NaN for every target when the fit cannot be made (too few measured values)."""
+    """Each target's effect on ``column`` at matched (N, D_F): its fitted value averaged over
+    the informative cells (module docstring), keyed by target; censored columns ``censored``
+    and ``upper_bound`` are used where ``frame`` has them. NaN for every target when the fit
+    cannot be made (too few measured values)."""
     frame = frame[frame["target"].isin(targets)]
     lower = frame["censored"].to_numpy(bool) if "censored" in frame else np.zeros(len(frame), bool)
     upper = (frame["upper_bound"].to_numpy(bool) if "upper_bound" in frame
@@ -95,7 +97,9 @@ def target_effects(frame: pd.DataFrame, targets: Sequence[str],
         fit = fit_censored(design, frame[column].to_numpy(float), lower, upper=upper)
     except ValueError:
         return {t: math.nan for t in targets}
-    found = dict(zip(present, fit.theta[:len(present)], strict=True))
+    cells = fit.theta[len(present):]  # the first cell's effect is 0: it is the reference
+    shift = float(cells.sum()) / (len(cells) + 1)
+    found = dict(zip(present, fit.theta[:len(present)] + shift, strict=True))
     return {t: float(found.get(t, math.nan)) for t in targets}
 
 

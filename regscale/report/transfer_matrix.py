@@ -119,8 +119,9 @@ def ordering_figure(analysis: MatrixAnalysis, path: Path) -> Path:
             ax.set_xlabel(measure, fontsize=8)
             if row == 0:
                 ax.set_title(f"source {source}", fontsize=9)
-    fig.suptitle("targets at matched (N, D_F), best on top: 95% intervals over seeds "
-                 "(x: no interval)", fontsize=9)
+    fig.suptitle("targets at matched (N, D_F), best on top: effect averaged over the (N, D_F) "
+                 "cells (> 0: transfer helps), 95% intervals over seeds (x: no interval)",
+                 fontsize=9)
     return _save(fig, path)
 
 

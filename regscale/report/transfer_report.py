@@ -69,7 +69,8 @@ def report_text(study: StudyFolder, analysis: TransferAnalysis, figures: list[Pa
         "Targets compared at matched (N, D_F). The measures are `log D_E/D_F` (censored "
         "regression on target and cell) and `bits/char gained` (scratch minus fine-tuned "
         "bits per character at the same D, so scripts with different bytes per character "
-        "compare).",
+        "compare). A target's `effect` is its fitted value averaged over the (N, D_F) cells: "
+        "above 0, transfer helps on average over the design.",
         "",
         markdown_table(summary.ranking) if len(summary.ranking) else "_No ranking._",
         "",

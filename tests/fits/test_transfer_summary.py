@@ -90,6 +90,21 @@ def test_target_effects_recover_differences_at_matched_cells(seed: int) -> None:
     assert effects["es"] - effects["zh"] == pytest.approx(1.5, abs=0.15)
 
 
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), slope_n=st.floats(-0.5, 0.5), slope_d=st.floats(-0.5, 0.5))
+def test_a_target_effect_is_its_mean_over_the_cells(seed: int, slope_n: float,
+                                                     slope_d: float) -> None:
+    """Not the value at one reference cell: the sign of an effect says whether transfer helps
+    on average over the design (here mean log(N/1e4) is 0 and mean log(D_F/5e3) is ln(10)/2)."""
+    frame = matched_cells(np.random.default_rng(seed), {"de": 1.0, "zh": -0.4}, noise=0.1,
+                          slope_n=slope_n, slope_d=slope_d)
+    effects = target_effects(frame, ["de", "zh"])
+    shift = slope_d * np.mean([math.log(d / 5e3) for d in (5e2, 5e3, 5e4, 5e5)])
+    # 36 runs per target at noise 0.1: standard error about 0.02
+    assert effects["de"] == pytest.approx(1.0 - shift, abs=0.1)
+    assert effects["zh"] == pytest.approx(-0.4 - shift, abs=0.1)
+
+
 def test_a_cell_of_bounds_only_is_left_out_of_the_comparison() -> None:
     frame = matched_cells(np.random.default_rng(0), {"de": 1.0, "es": 0.0}, noise=0.1)
     cell = (frame["N"] == 1e5) & (frame["D_F"] == 5e5)
