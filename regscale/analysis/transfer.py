@@ -42,6 +42,7 @@ from regscale.fits.transfer import fit_scratch_curves, fit_transfer, transfer_ta
 from regscale.sources.catalog import load_language_config
 from regscale.sources.cross_entropy import language_similarity
 from regscale.sources.language import build_language
+from regscale.sources.regular_language import RegularLanguage
 from regscale.store import StudyFolder
 
 LN2 = math.log(2)
@@ -162,7 +163,7 @@ def regular_similarity(source: str, targets: list[str]) -> pd.DataFrame:
     rows = []
     for target in targets:
         language = build_language(with_part(load_language_config(target), TARGET_PART))
-        if not built.natural and not language.natural:
+        if isinstance(built, RegularLanguage) and isinstance(language, RegularLanguage):
             rows.append({"source": source, "target": target,
                          **language_similarity(built, language)})
     return pd.DataFrame(rows)

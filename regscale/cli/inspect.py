@@ -11,6 +11,7 @@ import click
 from regscale.automata.render import save_png, to_dot
 from regscale.cli.language_options import NAMES, language_from_options, language_options
 from regscale.errors import ConfigError
+from regscale.sources.context_free_language import ContextFreeLanguage, grammar_window_floor
 from regscale.sources.language import build_language
 from regscale.sources.language_config import LanguageConfig
 
@@ -27,8 +28,9 @@ from regscale.sources.language_config import LanguageConfig
                    "with its standard error): what a model of this context can reach.")
 def command(png: Path | None, dot: Path | None, as_json: bool, context: int | None,
             **options: Any) -> None:
-    """Print a language's complexity measures and exact entropy rate (natural languages:
-    the corpus sizes).
+    """Print a language's complexity measures and exact entropy rate (context-free languages:
+    the grammar's measures, the entropy rate exact where the grammar is declared unambiguous,
+    else an estimate with its standard error; natural languages: the corpus sizes).
 
     Regex syntax: symbols [A-Za-z0-9], concatenation, |, *, +, ?, {m}, {m,}, {m,n},
     groups (), classes [abc] [a-c]; meaning as Python's re.fullmatch.
@@ -38,6 +40,7 @@ def command(png: Path | None, dot: Path | None, as_json: bool, context: int | No
       regscale inspect --regex '(a|b)*a(a|b){3}'
       regscale inspect --language tomita3 --png tomita3.png --dot tomita3.dot
       regscale inspect --language tomita5 --context 32 --json
+      regscale inspect --language dyck2 --context 64 --json
       regscale inspect --language zh
     """
     config = language_from_options({k: options[k] for k in NAMES})
@@ -50,6 +53,11 @@ def command(png: Path | None, dot: Path | None, as_json: bool, context: int | No
         _show({"language": language.name, "corpus": f"{language.spec.corpus}:"
                f"{language.spec.version}", "part": language.spec.part, **language.stats()},
               as_json)
+        return
+    if isinstance(language, ContextFreeLanguage):
+        if png is not None or dot is not None:
+            raise ConfigError(f"{language.name} is context-free; it has no DFA to draw")
+        _show(_grammar_measures(language, config, context), as_json)
         return
     measures: dict[str, Any] = {"language": language.name, "policy": language.config.policy.name}
     if (regex := language.regex()) is not None:
@@ -80,6 +88,20 @@ def _window_floor(config: LanguageConfig, context: int) -> dict[str, float]:
     data = training_data(config, torch.device("cpu"))
     assert isinstance(data, RegularTrainingData)
     return window_floor(data, context)
+
+
+def _grammar_measures(language: ContextFreeLanguage, config: LanguageConfig,
+                      context: int | None) -> dict[str, Any]:
+    """A grammar's measures, its entropy rate in both units (exact, or an estimate with its
+    standard error) and, with ``context``, the floor of windows that start at a SEP."""
+    c = language.complexity
+    out: dict[str, Any] = {"language": language.name, "kind": "context-free",
+                           "alphabet": "".join(language.alphabet), **c.as_dict()}
+    if context is not None:
+        out["context"] = context
+        out["window_start"] = "string boundary (SEP)"
+        out.update(grammar_window_floor(language, context))
+    return out
 
 
 def _show(measures: dict[str, Any], as_json: bool) -> None:

@@ -94,7 +94,7 @@ def command(hf_path: Path, token_map: str | None, text: bool, sep: str, window: 
     if text == (token_map is not None):  # before loading the model: a usage error is cheap
         raise ConfigError("give the vocabulary mapping: --token-map IDS (or identity) or --text")
     model_fn, tokenizer = load_hf(hf_path, device)
-    ids = token_map_from(token_map, tokenizer, language.dfa.alphabet, sep)
+    ids = token_map_from(token_map, tokenizer, language.alphabet, sep)
     result = score(model_fn, config, token_map=ids, window=window, rows=rows, samples=samples,
                    device=device)
     if as_json:

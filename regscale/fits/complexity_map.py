@@ -120,8 +120,8 @@ def axis_points(group: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def _laws(language: str, arch: str, group: pd.DataFrame) -> dict[str, Any]:
     row: dict[str, Any] = {"language": language, "arch": arch, "runs": len(group)}
-    for measure in COMPLEXITY_MEASURES:
-        row[measure] = group[measure].iloc[0]
+    for measure in COMPLEXITY_MEASURES:  # a grammar has none of a DFA's measures: NaN
+        row[measure] = group[measure].iloc[0] if measure in group else math.nan
     floor = float(group["optimal_loss"].mean())
     row["floor"] = floor
     for axis, points in axis_points(group).items():

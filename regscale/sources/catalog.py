@@ -1,8 +1,9 @@
 """The language catalog: TOML definitions in ``languages/``, loadable by name everywhere.
 
 A language file has a ``description``, optionally ``max_states``, exactly one definition table
-(``[regex]``, ``[dfa]``, ``[random_dfa]``, ``[random_regex]``, or ``[corpus]`` for a natural
-language) and, for a regular language, optionally ``[policy]``::
+(``[regex]``, ``[dfa]``, ``[random_dfa]``, ``[random_regex]``, ``[grammar]`` or
+``[random_grammar]`` for a context-free language (:mod:`regscale.sources.grammar_spec`), or
+``[corpus]`` for a natural language) and, for a regular language, optionally ``[policy]``::
 
     description = "Tomita 4: no three consecutive 0s"
     [regex]
@@ -23,7 +24,8 @@ Besides catalog names, :func:`load_language_config` accepts a path to such a fil
 and ``dfa:n=8,t=14,f=3,k=2,seed=0`` (random-DFA targets). A ``dfa:`` spec may go on with its
 sampling policy: ``policy=dirichlet,c=0.3,pseed=1`` (name, concentration, weight seed),
 ``p_stop=0.1`` or ``len=8`` (walk: the mean string length ``p_stop`` is solved for), e.g.
-``dfa:n=16,t=40,f=4,k=4,seed=2,len=8``.
+``dfa:n=16,t=40,f=4,k=4,seed=2,len=8``; and ``cfg:nonterminals=6,rules=18,k=4,seed=0``
+(random-grammar targets).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import regscale
 from regscale.automata.random_dfa import RandomDFASpec
 from regscale.config_io import from_mapping, read_toml
 from regscale.errors import ConfigError, UnknownNameError
+from regscale.sources.grammar_spec import RandomGrammarSpec
 from regscale.sources.language_config import SPEC_KINDS, LanguageConfig, LanguageSpec, RegexSpec
 from regscale.sources.policies import PolicyConfig
 
@@ -85,6 +88,8 @@ def load_language_config(name: str, *, policy: PolicyConfig | None = None) -> La
     """
     if name.startswith("regex:"):
         config = LanguageConfig(name=name, spec=RegexSpec(regex=name[len("regex:"):]))
+    elif name.startswith("cfg:"):
+        config = LanguageConfig(name=name, spec=_parse_grammar_spec(name[len("cfg:"):]))
     elif name.startswith("dfa:"):
         spec, own_policy = _parse_dfa_spec(name[len("dfa:"):])
         config = LanguageConfig(name=name, spec=spec, policy=own_policy)
@@ -95,7 +100,8 @@ def load_language_config(name: str, *, policy: PolicyConfig | None = None) -> La
             if not path.is_file():
                 raise UnknownNameError(
                     f"unknown language {name!r}; catalog: {', '.join(language_names())} "
-                    "(or give a .toml path, regex:PATTERN or dfa:n=..,t=..,f=..,k=..)"
+                    "(or give a .toml path, regex:PATTERN, dfa:n=..,t=..,f=..,k=.. or "
+                    "cfg:nonterminals=..,rules=..,k=..)"
                 )
         config = language_config_from_toml(read_toml(path), name=path.stem, where=str(path))
     return config if policy is None else dataclasses.replace(config, policy=policy)
@@ -117,6 +123,26 @@ def language_config_from_toml(table: dict[str, Any], *, name: str, where: str) -
         return LanguageConfig(name=name, spec=spec, policy=policy, **extras)
     except TypeError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+_GRAMMAR_FORM = "cfg:nonterminals=6,rules=18,k=4[,seed=0]"
+
+
+def _parse_grammar_spec(text: str) -> RandomGrammarSpec:
+    """``nonterminals=6,rules=18,k=4,seed=0`` -> the random-grammar targets."""
+    keys = {"nonterminals": "nonterminals", "rules": "rules", "k": "alphabet_size",
+            "seed": "seed"}
+    values: dict[str, int] = {}
+    for part in filter(None, text.split(",")):
+        key, _, value = (s.strip() for s in part.partition("="))
+        if key not in keys or not value.lstrip("-").isdigit():
+            raise ConfigError(f"bad random-grammar spec 'cfg:{text}' at {part!r}: expected "
+                              f"{_GRAMMAR_FORM}")
+        values[keys[key]] = int(value)
+    missing = {"nonterminals", "rules", "alphabet_size"} - set(values)
+    if missing:
+        raise ConfigError(f"random-grammar spec 'cfg:{text}' lacks {sorted(missing)}")
+    return RandomGrammarSpec(**values)
 
 
 def _parse_dfa_spec(text: str) -> tuple[RandomDFASpec, PolicyConfig]:

@@ -2,7 +2,9 @@
 
 A regular language is defined by a regex (:class:`RegexSpec`), an explicit DFA
 (:class:`ExplicitDFASpec`), random-DFA targets (:class:`RandomDFASpec`) or a random regex of a
-given syntax-tree size (:class:`RandomRegexSpec`); a natural language by a corpus
+given syntax-tree size (:class:`RandomRegexSpec`); a context-free one by a PCFG
+(:class:`~regscale.sources.grammar_spec.GrammarSpec`) or random-grammar targets
+(:class:`~regscale.sources.grammar_spec.RandomGrammarSpec`); a natural language by a corpus
 (:class:`CorpusSpec`). Every spec class states its ``kind`` (the table name in a language file and
 ``spec.kind`` in a run's ``config.json``) and whether it is ``natural``, so nothing downstream
 needs to ask for its type.
@@ -17,6 +19,7 @@ from regscale.automata.random_dfa import RandomDFASpec
 from regscale.automata.regex_to_dfa import DEFAULT_MAX_STATES
 from regscale.config_io import check_fields
 from regscale.errors import ConfigError
+from regscale.sources.grammar_spec import GrammarSpec, RandomGrammarSpec
 from regscale.sources.natural_language import CorpusSpec
 from regscale.sources.policies import PolicyConfig
 
@@ -79,13 +82,18 @@ class RandomRegexSpec:
         check_fields(self)
 
 
-LanguageSpec = RegexSpec | ExplicitDFASpec | RandomDFASpec | RandomRegexSpec | CorpusSpec
-"""Every language definition; :class:`CorpusSpec` is a natural language (no automaton)."""
+LanguageSpec = (RegexSpec | ExplicitDFASpec | RandomDFASpec | RandomRegexSpec | GrammarSpec
+                | RandomGrammarSpec | CorpusSpec)
+"""Every language definition; :class:`CorpusSpec` is a natural language (no automaton),
+:class:`GrammarSpec` and :class:`RandomGrammarSpec` context-free ones (a PCFG)."""
 
 SPEC_KINDS: dict[str, type[LanguageSpec]] = {
     cls.kind: cls for cls in (RegexSpec, ExplicitDFASpec, RandomDFASpec, RandomRegexSpec,
-                              CorpusSpec)
+                              GrammarSpec, RandomGrammarSpec, CorpusSpec)
 }
+
+CONTEXT_FREE_KINDS = (GrammarSpec.kind, RandomGrammarSpec.kind)
+"""Spec kinds of context-free languages."""
 """Kind name (a language file's table, a run config's ``spec.kind``) -> definition class."""
 
 

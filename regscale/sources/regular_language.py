@@ -95,6 +95,22 @@ class RegularLanguage:
             return random_regex(spec.size, spec.alphabet_size, spec.seed)
         return None
 
+    @property
+    def alphabet(self) -> tuple[str, ...]:
+        """The symbols; symbol i is token i + 1."""
+        return self.dfa.alphabet
+
+    @property
+    def mean_string_length(self) -> float:
+        """E|W| in symbols under the policy."""
+        return self.automaton.mean_string_length
+
+    def sample_words(self, count: int, *, seed: int) -> list[str]:
+        """``count`` i.i.d. strings under the policy; same seed, same strings."""
+        from regscale.sources.strings import sample_strings
+
+        return sample_strings(self.automaton, self.dfa, count, seed=seed)
+
     def accepts_tokens(self, tokens: Iterable[int]) -> bool:
         """Whether a token sequence (symbols only, ids >= 1; SEP rejects) spells a word."""
         state = self.dfa.run_symbols(int(t) - 1 for t in tokens)

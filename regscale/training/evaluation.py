@@ -23,6 +23,7 @@ from torch.nn import functional as F
 from regscale.models.base import SequenceModel
 from regscale.sources.automaton import SEP
 from regscale.training.eval_set import EvalSet
+from regscale.training.grammar_data import GrammarTrainingData
 from regscale.training.regular_data import RegularTrainingData
 
 LN2 = math.log(2)
@@ -128,11 +129,12 @@ def sample_from_model(model: SequenceModel, n: int, max_len: int, *, context: in
     return out
 
 
-def acceptance_rate(model: SequenceModel, data: RegularTrainingData, n: int, *, context: int,
-                    seed: int, device: torch.device, autocast: AbstractContextManager[Any]
-                    ) -> float:
-    """Fraction of ``n`` free-running samples the DFA accepts (unfinished ones count as not)."""
-    mean_length = data.language.automaton.mean_string_length
+def acceptance_rate(model: SequenceModel, data: RegularTrainingData | GrammarTrainingData,
+                    n: int, *, context: int, seed: int, device: torch.device,
+                    autocast: AbstractContextManager[Any]) -> float:
+    """Fraction of ``n`` free-running samples the DFA (or the grammar's parser) accepts
+    (unfinished ones count as not)."""
+    mean_length = data.mean_string_length
     max_len = int(min(4 * mean_length + 16, 512))
     samples = sample_from_model(model, n, max_len, context=context, seed=seed, device=device,
                                 autocast=autocast)

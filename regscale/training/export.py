@@ -40,8 +40,10 @@ import pyarrow.parquet as pq
 import torch
 
 from regscale.errors import ConfigError
+from regscale.sources.context_free_language import grammar_window_floor
 from regscale.sources.language_config import LanguageConfig
 from regscale.training.data import TrainingData
+from regscale.training.grammar_data import GrammarTrainingData
 from regscale.training.regular_data import RegularTrainingData
 from regscale.training.torch_dataset import LanguageStream, block_seed
 
@@ -101,9 +103,13 @@ def export(config: LanguageConfig, out: Path, *, tokens: int, val_tokens: int, w
     floor = None
     if isinstance(data, RegularTrainingData):
         optimal = sliding_floor(data, val, context)
+        floor = window_floor(data, context, seed=seed)
+    elif isinstance(data, GrammarTrainingData):
+        optimal = data.sliding_floor(val, context)
+        floor = grammar_window_floor(data.language, context, seed=seed)
+    if floor is not None:
         optimal.astype(np.float32).tofile(out / "val_optimal.bin")
         written.append(out / "val_optimal.bin")
-        floor = window_floor(data, context, seed=seed)
     written += _write_meta(data, config, out, itos, seed=seed, window=window, context=context,
                            floor=floor)
     return written
@@ -120,7 +126,7 @@ def character_map(data: TrainingData) -> dict[int, str]:
     """
     if data.natural:
         return {0: "\n", **{b + 1: chr(b) if b != 10 else "\u240a" for b in range(256)}}
-    symbols = list(data.language.dfa.alphabet)
+    symbols = list(data.language.alphabet)
     bad = [s for s in symbols if len(s) != 1 or s == "\n"]
     if bad:
         raise ConfigError(f"nanoGPT's character files need one character per symbol other "
@@ -219,7 +225,7 @@ def _write_meta(data: TrainingData, config: LanguageConfig, out: Path, itos: dic
     meta = {"vocab_size": data.vocab_size, "itos": itos, "stoi": stoi}
     with (out / "meta.pkl").open("wb") as file:
         pickle.dump(meta, file)
-    rate = None if data.natural else data.language.automaton.entropy_rate_nats
+    rate = None if data.natural else data.entropy_rate_nats
     described = {**meta, "language": config.name, "natural": data.natural, "seed": seed,
                  "window": window, "sep": "\n", "context": context,
                  "entropy_rate_nats": rate,
@@ -227,6 +233,9 @@ def _write_meta(data: TrainingData, config: LanguageConfig, out: Path, itos: dic
                  **(floor or {}),
                  "val_optimal": None if data.natural else
                  f"val_optimal.bin: float32 floor (nats) of each val.bin token given the "
-                 f"{context} before it"}
+                 f"{context} before it" + (
+                     "; NaN where they do not hold the SEP that opened its string; the window "
+                     "floor is of windows that start at a SEP"
+                     if isinstance(data, GrammarTrainingData) else "")}
     (out / "meta.json").write_text(json.dumps(described, indent=1, default=str) + "\n")
     return [out / "meta.pkl", out / "meta.json"]

@@ -81,6 +81,20 @@ class RegularTrainingData:
         return {"complexity": self.language.complexity.as_dict(),
                 "entropy_rate_nats": self.language.automaton.entropy_rate_nats}
 
+    @property
+    def entropy_rate_nats(self) -> float:
+        """The exact entropy rate of the packed stream."""
+        return self.language.automaton.entropy_rate_nats
+
+    def exact_nll(self, tokens: torch.Tensor) -> torch.Tensor:
+        """``float64[B, W - 1]``: the exact floor of every target of windows ``long[B, W]``."""
+        return self.filter.run(tokens).nll_nats[:, 1:]
+
+    @property
+    def mean_string_length(self) -> float:
+        """E|W| in symbols."""
+        return self.language.automaton.mean_string_length
+
     def accepts(self, symbols: list[int]) -> bool:
         """Whether a generated token string (no SEP) is a word of the language."""
         return self.language.accepts_tokens(symbols)

@@ -35,6 +35,7 @@ from regscale.sources.automaton import SEP
 from regscale.sources.language_config import LanguageConfig
 from regscale.training.data import training_data
 from regscale.training.evaluation import binomial_standard_error, standard_error
+from regscale.training.grammar_data import GrammarTrainingData
 from regscale.training.regular_data import RegularTrainingData
 
 ModelFn = Callable[[torch.Tensor], torch.Tensor]
@@ -53,12 +54,12 @@ def score(model_fn: ModelFn, language: LanguageConfig, *, token_map: Sequence[in
         A natural language (no exact floor), or a map of the wrong length or with repeats.
     """
     data = training_data(language, torch.device(device))
-    if not isinstance(data, RegularTrainingData):
+    if data.natural:
         raise ConfigError(f"{language.name} is a natural language: it has no exact floor to "
                           "score against")
     if len(token_map) != data.vocab_size or len(set(token_map)) != len(token_map):
         raise ConfigError(f"the token map needs {data.vocab_size} distinct model ids (SEP, "
-                          f"then the symbols {''.join(data.language.dfa.alphabet)}), got "
+                          f"then the symbols {''.join(data.language.alphabet)}), got "
                           f"{list(token_map)}")
     mapping = torch.as_tensor(list(token_map), dtype=torch.long, device=device)
     eval_set = data.eval_set(stateful=False, rows=rows, segments=1, window=window + 1, seed=seed)
@@ -91,14 +92,15 @@ def score(model_fn: ModelFn, language: LanguageConfig, *, token_map: Sequence[in
     }
 
 
-def _acceptance(model_fn: ModelFn, data: RegularTrainingData, mapping: torch.Tensor,
+def _acceptance(model_fn: ModelFn, data: RegularTrainingData | GrammarTrainingData,
+                mapping: torch.Tensor,
                 window: int, samples: int, seed: int, device: str) -> tuple[int, int]:
     """Accepted free-running samples of ``samples``; full recompute over the last ``window``
     tokens at every step (any model_fn), at most ``4 E|W| + 16`` symbols each."""
     if samples == 0:
         return 0, 0
     back = {int(model_id): token for token, model_id in enumerate(mapping.tolist())}
-    max_len = int(min(4 * data.language.automaton.mean_string_length + 16, 512))
+    max_len = int(min(4 * data.mean_string_length + 16, 512))
     generator = torch.Generator(device=device).manual_seed(seed)
     seqs = torch.full((samples, 1), int(mapping[SEP]), dtype=torch.long, device=device)
     done: list[list[int] | None] = [None] * samples

@@ -107,7 +107,7 @@ class LanguageStream(IterableDataset[dict[str, torch.Tensor]]):
         if data.natural:
             optimal = torch.full((self.block, self.window), float("nan"), dtype=torch.float64)
         else:
-            optimal = data.filter.run(tokens).nll_nats[:, 1:].cpu()
+            optimal = data.exact_nll(tokens).cpu()
         return {"input_ids": tokens[:, :-1], "labels": tokens[:, 1:], "optimal_nll": optimal}
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:

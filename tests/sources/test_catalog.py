@@ -11,6 +11,7 @@ import pytest
 from regscale.automata.compact_dfa import CompactDFA
 from regscale.errors import ConfigError, UnknownNameError
 from regscale.sources.catalog import language_names, load_language_config
+from regscale.sources.language_config import CONTEXT_FREE_KINDS
 from regscale.sources.regular_language import RegularLanguage
 from tests.fixtures import PREDICATES
 
@@ -22,12 +23,20 @@ def test_catalog_has_the_required_languages() -> None:
     assert set(language_names()) >= REQUIRED
 
 
-REGULAR = [n for n in language_names() if not load_language_config(n).natural]
+REGULAR = [n for n in language_names() if not load_language_config(n).natural
+           and load_language_config(n).spec.kind not in CONTEXT_FREE_KINDS]
+CONTEXT_FREE = [n for n in language_names()
+                if load_language_config(n).spec.kind in CONTEXT_FREE_KINDS]
 
 
 def test_catalog_has_natural_languages() -> None:
-    natural = set(language_names()) - set(REGULAR)
+    natural = set(language_names()) - set(REGULAR) - set(CONTEXT_FREE)
     assert natural >= {"en", "de", "es", "zh", "fr", "ru", "ja"}
+
+
+def test_catalog_has_the_context_free_languages() -> None:
+    assert set(CONTEXT_FREE) >= {"dyck1", "dyck2", "dyck3", "anbn", "palindromes",
+                                 "dyck1_depth3"}
 
 
 @pytest.mark.parametrize("name", REGULAR)

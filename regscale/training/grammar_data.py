@@ -1,0 +1,161 @@
+"""What the training loop reads from a context-free language: packed strings and an evaluation
+set with exact floors.
+
+Training streams are the packed stream ``w1 SEP w2 SEP ...`` of i.i.d. strings: ``batch_size``
+lanes read segment after segment (column 0 of a batch is the last token of the previous one), for
+every architecture; a finite dataset is one packed sample of exactly D tokens, read as random
+windows or lanes like any other. Every evaluation row (or lane of segments) starts at a string
+boundary, a SEP, so the whole prefix of every scored token's string is in view and its
+Bayes-optimal probability is exact (:meth:`ContextFreeLanguage.floors`): no token is left
+unscored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from regscale.sources.automaton import SEP
+from regscale.sources.chains import CpuGenerator
+from regscale.sources.context_free_language import ContextFreeLanguage
+from regscale.sources.streams import FiniteTokens, TokenStream
+from regscale.training.eval_set import EvalSet
+from regscale.training.finite_data import finite_stream
+
+
+class PackedStrings:
+    """``batch_size`` infinite packed streams of a grammar's strings, read in consecutive
+    segments of ``window - 1`` tokens; resumable exactly (generator state and lane buffers)."""
+
+    def __init__(self, language: ContextFreeLanguage, device: torch.device, *, batch_size: int,
+                 window: int, seed: int) -> None:
+        self.language, self.device = language, device
+        self.batch_size, self.window = batch_size, window
+        self.generator = CpuGenerator(seed)
+        self.lanes: list[np.ndarray] = [np.array([SEP], dtype=np.int64)] * batch_size
+
+    def next_batch(self) -> torch.Tensor:
+        need = self.window
+        rows = []
+        for i, lane in enumerate(self.lanes):
+            if len(lane) < need:
+                lane = np.concatenate([lane, self.language.packed(need - len(lane),
+                                                                  self.generator)])
+            rows.append(lane[:need])
+            self.lanes[i] = lane[need - 1:]  # the last token opens the next segment
+        return torch.from_numpy(np.stack(rows)).to(self.device)
+
+    def state_dict(self) -> dict[str, Any]:
+        lengths = torch.tensor([len(lane) for lane in self.lanes])
+        return {"generator": self.generator.get_state(), "lengths": lengths,
+                "tokens": torch.from_numpy(np.concatenate(self.lanes))}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.set_state(state["generator"])
+        tokens = state["tokens"].numpy()
+        ends = np.cumsum(state["lengths"].numpy())
+        self.lanes = [tokens[a:b].copy() for a, b in zip(np.r_[0, ends[:-1]], ends, strict=True)]
+
+
+class GrammarTrainingData:
+    """Streams and evaluation data of a context-free language on one device."""
+
+    def __init__(self, language: ContextFreeLanguage, device: torch.device) -> None:
+        self.language = language
+        self.device = device
+
+    natural: Literal[False] = False  # exact floors, valid mass and acceptance are available
+
+    @property
+    def name(self) -> str:
+        return self.language.name
+
+    @property
+    def vocab_size(self) -> int:
+        """Terminals + SEP."""
+        return self.language.vocab_size
+
+    @property
+    def mean_string_length(self) -> float:
+        return self.language.mean_string_length
+
+    @property
+    def entropy_rate_nats(self) -> float:
+        """Exact where the grammar is declared unambiguous, else an estimate."""
+        return self.language.entropy_rate_nats
+
+    def exact_nll(self, tokens: torch.Tensor) -> torch.Tensor:
+        """``float64[B, W - 1]``: the exact floor of every target of windows ``long[B, W]``
+        that start at SEP (NaN in a row that does not)."""
+        out = torch.full((tokens.shape[0], tokens.shape[1] - 1), float("nan"),
+                         dtype=torch.float64)
+        for i, row in enumerate(tokens.cpu().numpy()):
+            if row[0] == SEP:
+                floors = self.language.floors(row.tolist())
+                out[i] = torch.from_numpy(-np.log(floors[np.arange(len(row) - 1), row[1:]]))
+        return out
+
+    def sliding_floor(self, tokens: np.ndarray, context: int) -> np.ndarray:
+        """Per token of a stream that starts at SEP: the exact floor (nats) of predicting it
+        from the ``context`` tokens before it where they include the SEP that opened its
+        string, NaN where they do not (the string's start is out of view, and so is its floor)
+        and for the first token."""
+        tokens = np.asarray(tokens, np.int64)
+        out = np.full(len(tokens), np.nan)
+        if len(tokens) < 2 or tokens[0] != SEP:
+            return out
+        floors = self.language.floors(tokens.tolist())
+        out[1:] = -np.log(floors[np.arange(len(tokens) - 1), tokens[1:]])
+        opened = np.maximum.accumulate(np.where(tokens == SEP, np.arange(len(tokens)), 0))
+        last_sep = np.r_[0, opened[:-1]]  # the SEP before each token
+        out[np.arange(len(tokens)) - last_sep > context] = np.nan
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """Summary fields: the grammar's measures and the entropy rate (exact, or estimated
+        with its standard error, as ``complexity`` says)."""
+        complexity = self.language.complexity
+        return {"complexity": complexity.as_dict(),
+                "entropy_rate_nats": complexity.entropy_rate_nats}
+
+    def train_stream(self, *, stateful: bool, batch_size: int, window: int, seed: int,
+                     dataset_tokens: int | None) -> TokenStream:
+        """Infinite fresh strings, or a finite packed sample of exactly ``dataset_tokens``."""
+        if dataset_tokens is None:
+            return PackedStrings(self.language, self.device, batch_size=batch_size,
+                                 window=window, seed=seed)
+        tokens = self.language.packed(dataset_tokens, CpuGenerator(seed))[:dataset_tokens]
+        data = FiniteTokens(torch.from_numpy(tokens).to(self.device), chunk=dataset_tokens)
+        return finite_stream(data, stateful=stateful, batch_size=batch_size, window=window,
+                             seed=seed)
+
+    def eval_set(self, *, stateful: bool, rows: int, segments: int, window: int,
+                 seed: int) -> EvalSet:
+        """Rows (or lanes of ``segments`` segments) that start at a SEP, with exact floors."""
+        segments = segments if stateful else 1
+        per_row = segments * (window - 1) + 1
+        generator = CpuGenerator(seed)
+        lanes, nll, valid = [], [], []
+        for _ in range(rows):
+            lane = np.concatenate([[SEP], self.language.packed(per_row - 1, generator)])
+            lane = lane[:per_row]
+            floors = self.language.floors(lane.tolist())  # [per_row - 1, V]
+            target = floors[np.arange(per_row - 1), lane[1:]]
+            lanes.append(lane)
+            nll.append(-np.log(target))
+            valid.append(floors > 0)
+        tokens = np.stack(lanes)
+        index = (np.arange(segments)[:, None] * (window - 1) + np.arange(window)[None, :])
+        batch = tokens[:, index].transpose(1, 0, 2)  # [S, R, T + 1]
+        targets = index[:, 1:] - 1  # positions in the floor arrays
+        nll_s = np.stack(nll)[:, targets].transpose(1, 0, 2)
+        valid_s = np.stack(valid)[:, targets].transpose(1, 0, 2, 3)
+        return EvalSet(tokens=torch.from_numpy(batch).to(self.device),
+                       optimal_nll=torch.from_numpy(nll_s).to(self.device),
+                       valid=torch.from_numpy(valid_s).to(self.device))
+
+    def accepts(self, symbols: list[int]) -> bool:
+        """Whether a generated token string (no SEP) is a string of the language."""
+        return self.language.accepts_tokens(symbols)
