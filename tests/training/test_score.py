@@ -47,6 +47,19 @@ def test_a_uniform_model_scores_exactly_log_v_and_never_below_the_floor() -> Non
     assert abs(zeros["acceptance"] - exact) <= 4 * spread, (zeros["acceptance"], exact)
 
 
+def test_a_uniform_model_on_dyck1_accepts_what_the_grammar_predicts() -> None:
+    """On a grammar: log 7 per token again, and a uniform sampler's string is accepted with
+    probability sum over Dyck words w of (1/7)^(|w| + 1): with C_n words of length 2n, that is
+    (1/7) sum_n C_n 49^-n = (1/7) (1 - sqrt(1 - 4/49)) / (2/49)."""
+    result = score(lambda ids: torch.zeros(*ids.shape, 7), load_language_config("dyck1"),
+                   token_map=[4, 5, 6], window=16, rows=32, samples=2000)
+    assert result["loss_nats"] == pytest.approx(math.log(7), abs=1e-6)
+    assert result["excess_nats"] > 0 and result["valid_mass"] <= 3 / 7 + 1e-9
+    exact = (1 / 7) * (1 - math.sqrt(1 - 4 / 49)) / (2 / 49)
+    spread = math.sqrt(exact * (1 - exact) / 2000)
+    assert abs(result["acceptance"] - exact) <= 4 * spread, (result["acceptance"], exact)
+
+
 def test_a_bad_token_map_is_refused() -> None:
     with pytest.raises(ConfigError, match="3 distinct model ids"):
         score(lambda ids: torch.zeros(*ids.shape, 3), load_language_config(LANGUAGE),
