@@ -31,6 +31,7 @@ from regscale.training.run_config import (
 FLAGS = {"arch": "model.arch", "size": "model.size", "n_layer": "model.n_layer",
          "d_model": "model.d_model", "n_head": "model.n_head", "context": "model.context",
          "tokens": "data.tokens", "dataset_tokens": "data.dataset_tokens",
+         "max_string_length": "data.max_string_length",
          "batch_size": "data.batch_size", "lr": "optim.lr", "warmup_steps": "optim.warmup_steps",
          "eval_every": "eval.every_steps", "device": "system.device", "dtype": "system.dtype"}
 """Flag -> run field; a flag not given leaves RunConfig's default."""
@@ -59,6 +60,9 @@ class RunDivergedError(RegscaleError):
               + _default(DataConfig.tokens))
 @click.option("--dataset-tokens", type=COUNT, help="Finite dataset of D tokens, repeated, with "
               "early stopping; default: fresh data.")
+@click.option("--max-string-length", type=click.IntRange(min=1),
+              help="Train on strings of at most L symbols, then evaluate by length bin up to 4L "
+                   "(table in summary.json, figure length_generalisation.png).")
 @click.option("--batch-size", type=int, help="Global batch." + _default(DataConfig.batch_size))
 @click.option("--lr", type=float, help="Peak learning rate." + _default(OptimConfig.lr))
 @click.option("--warmup-steps", type=int, help="Linear warm-up."
@@ -133,7 +137,28 @@ def command(seed: int, compile_: bool, init_from: str | None, sets: tuple[str, .
                  f"  accepted {summary.get('acceptance', math.nan):.2f} "
                  f"± {summary.get('acceptance_se', math.nan):.2f}")
     click.echo(line)
+    if "length_generalisation" in summary:
+        _show_lengths(summary, folder)
     if png is not None:
         rows = RunFolder(folder).read_metrics()
         title = f"{summary['language']} {summary['arch']} {summary['size']}"
         click.echo(f"wrote {run_curves(rows, png, title=title)}")
+
+
+def _show_lengths(summary: dict[str, Any], folder: Path) -> None:
+    """The length bins as a table, and their figure in the run folder."""
+    from regscale.report.length_figures import length_figure
+
+    rows = summary["length_generalisation"]
+    click.echo("length     strings  excess (nats)       valid mass  acceptance")
+    for r in rows:
+        click.echo(f"{r['bin_low']:>3}-{r['bin_high']:<5} {r['strings']:>7}  "
+                   f"{r['excess_nats']:>8.4f} ± {r['excess_se_nats']:.4f}  "
+                   f"{r['valid_mass']:>10.3f}  {r['acceptance']:.2f} ± {r['acceptance_se']:.2f}"
+                   f" (of {r['samples']})")
+    title = (f"{summary['language']} {summary['arch']} {summary['size']}: trained on |w| <= "
+             f"{rows[0]['bin_high']}")
+    path = length_figure({summary["size"]: rows}, folder / "length_generalisation.png",
+                         title=title)
+    click.echo(f"wrote {path}")
+

@@ -103,9 +103,12 @@ class ContextFreeLanguage:
         """At least ``n_tokens`` tokens of whole strings, each followed by SEP."""
         return sample_packed(self.tables, generator.master, n_tokens)
 
-    def sample_token_words(self, count: int, *, seed: int) -> list[list[int]]:
-        """``count`` i.i.d. strings as token lists (symbols 1..k, no SEP)."""
-        generator = CpuGenerator(seed)
+    def sample_token_words(self, count: int, *, seed: int | None = None,
+                           generator: CpuGenerator | None = None) -> list[list[int]]:
+        """``count`` i.i.d. strings as token lists (symbols 1..k, no SEP), from ``seed`` or
+        from ``generator`` (advanced)."""
+        if generator is None:
+            generator = CpuGenerator(0 if seed is None else seed)
         words: list[list[int]] = []
         while len(words) < count:
             tokens = self.packed(max(64, 2 * (count - len(words)) * int(

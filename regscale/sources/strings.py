@@ -47,9 +47,18 @@ def sample_strings(
     return ["".join(dfa.alphabet[t - 1] for t in row[: row.index(SEP)]) for row in rows]
 
 
-def _cpu_rows(automaton: ProbabilisticAutomaton, n: int, seed: int, block: int) -> list[list[int]]:
+def token_words(automaton: ProbabilisticAutomaton, n: int, generator: CpuGenerator, *,
+                block: int = 64) -> list[list[int]]:
+    """``n`` i.i.d. strings as token lists (symbols 1..k, no SEP), drawn from ``generator``
+    (advanced): what :func:`sample_strings` gives for the same generator state."""
+    rows = _cpu_rows(automaton, n, generator, block)
+    return [row[: row.index(SEP)] for row in rows]
+
+
+def _cpu_rows(automaton: ProbabilisticAutomaton, n: int, seed: int | CpuGenerator,
+              block: int) -> list[list[int]]:
     tables = ChainTables(*sampling_tables(automaton), automaton.start_state)
-    gen = CpuGenerator(seed)
+    gen = seed if isinstance(seed, CpuGenerator) else CpuGenerator(seed)
     hidden = np.searchsorted(tables.initial_cdf, gen.uniforms(n), side="right").astype(np.int64)
     pieces: list[np.ndarray] = []
     done = np.zeros(n, dtype=bool)

@@ -97,6 +97,18 @@ class GrammarTrainingData:
                 out[i] = torch.from_numpy(-np.log(floors[np.arange(len(row) - 1), row[1:]]))
         return out
 
+    def exact_reference(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The floor ``float64[B, W - 1]`` and the valid tokens ``bool[B, W - 1, V]`` of every
+        target of windows that start at SEP."""
+        rows = tokens.cpu().numpy()
+        laws = np.stack([self.language.floors(row.tolist()) for row in rows])
+        picked = np.take_along_axis(laws, rows[:, 1:, None], axis=2)[..., 0]
+        return torch.from_numpy(-np.log(picked)), torch.from_numpy(laws > 0)
+
+    def draw_words(self, count: int, generator: CpuGenerator) -> list[list[int]]:
+        """``count`` i.i.d. strings as token lists (no SEP), from ``generator`` (advanced)."""
+        return self.language.sample_token_words(count, generator=generator)
+
     def sliding_floor(self, tokens: np.ndarray, context: int) -> np.ndarray:
         """Per token of a stream that starts at SEP: the exact floor (nats) of predicting it
         from the ``context`` tokens before it where they include the SEP that opened its

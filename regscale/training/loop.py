@@ -48,6 +48,7 @@ from regscale.training.distributed import (
 )
 from regscale.training.evaluation import acceptance_rate, binomial_standard_error, evaluate
 from regscale.training.group_key import check_groupable
+from regscale.training.length_generalisation import length_table, short_string_stream
 from regscale.training.live_metrics import MetricSink, open_sinks
 from regscale.training.model_group import FusedGroup, MemberState, ModelGroup, SoloGroup
 from regscale.training.run_config import RunConfig
@@ -246,9 +247,20 @@ class _Member:
         self.window = config.model.context + 1
         self.eval_every = eval_interval(config)
         self.total = config.total_steps
-        self.stream = self.data.train_stream(
-            stateful=self.model.stateful, batch_size=config.data.batch_size, window=self.window,
-            seed=config.data.seed, dataset_tokens=config.data.dataset_tokens)
+        if config.data.max_string_length is not None:
+            if self.data.natural:
+                raise ConfigError("max_string_length needs an exact source (a regular or "
+                                  "context-free language), not a corpus")
+            self.stream = short_string_stream(
+                self.data, device, stateful=self.model.stateful,
+                batch_size=config.data.batch_size, window=self.window, seed=config.data.seed,
+                dataset_tokens=config.data.dataset_tokens,
+                max_length=config.data.max_string_length)
+        else:
+            self.stream = self.data.train_stream(
+                stateful=self.model.stateful, batch_size=config.data.batch_size,
+                window=self.window, seed=config.data.seed,
+                dataset_tokens=config.data.dataset_tokens)
         self.eval_set = self.data.eval_set(
             stateful=self.model.stateful, rows=config.eval.rows, segments=config.eval.segments,
             window=self.window, seed=config.eval.seed)
@@ -512,10 +524,27 @@ class _Trainer:
         member.best["acceptance"] = accepted
         member.best["acceptance_se"] = binomial_standard_error(accepted, n)
 
+    def _measure_lengths(self, k: int) -> list[dict[str, Any]] | None:
+        """The best model's excess, valid mass and acceptance by length bin, for a run that
+        trained on short strings (:mod:`regscale.training.length_generalisation`)."""
+        assert self.group is not None
+        member = self.members[k]
+        limit, data = member.config.data.max_string_length, member.data
+        if limit is None or data.natural or not member.folder.best_model.exists():
+            return None
+        model = self.group.view(k)
+        model.load_state_dict(load_weights(member.folder.best_model))
+        return length_table(model, data, limit, context=member.config.model.context,
+                            samples=max(member.config.eval.samples, 200),
+                            seed=member.config.eval.seed, device=self.device,
+                            autocast=self.autocast)
+
     def _finish(self, k: int) -> dict[str, Any]:
         member = self.members[k]
+        lengths = None
         if self.info.is_main:
             self._measure_acceptance(k)
+            lengths = self._measure_lengths(k)
         rows = member.folder.read_metrics() if self.info.is_main else []
         final = rows[-1] if rows else {}
         model = member.model
@@ -540,6 +569,8 @@ class _Trainer:
             if key in member.best:
                 summary[key] = member.best[key]
         summary.update(_convergence(rows, member.status))
+        if lengths is not None:
+            summary["length_generalisation"] = lengths
         if self.info.is_main:
             member.folder.write_summary(summary)
         result: dict[str, Any] = broadcast_object(summary, self.info)

@@ -13,9 +13,11 @@ from typing import Any, Literal
 import torch
 
 from regscale.sources.bayes_optimal import BayesFilter
+from regscale.sources.chains import CpuGenerator
 from regscale.sources.regular_language import RegularLanguage
 from regscale.sources.sampler import TokenSampler
 from regscale.sources.streams import FiniteTokens, ParallelStreams, TokenStream, WindowStream
+from regscale.sources.strings import token_words
 from regscale.training.eval_set import EvalSet
 from regscale.training.finite_data import finite_stream
 
@@ -89,6 +91,16 @@ class RegularTrainingData:
     def exact_nll(self, tokens: torch.Tensor) -> torch.Tensor:
         """``float64[B, W - 1]``: the exact floor of every target of windows ``long[B, W]``."""
         return self.filter.run(tokens).nll_nats[:, 1:]
+
+    def exact_reference(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The floor ``float64[B, W - 1]`` and the valid tokens ``bool[B, W - 1, V]`` of every
+        target of windows that start at SEP."""
+        result = self.filter.run(tokens)
+        return result.nll_nats[:, 1:], result.valid[:, 1:]
+
+    def draw_words(self, count: int, generator: CpuGenerator) -> list[list[int]]:
+        """``count`` i.i.d. strings as token lists (no SEP), from ``generator`` (advanced)."""
+        return token_words(self.language.automaton, count, generator)
 
     @property
     def mean_string_length(self) -> float:

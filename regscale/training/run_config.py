@@ -31,9 +31,13 @@ class DataConfig:
     #                                   None = a fresh infinite stream (no repetition)
     batch_size: int = 32  # global batch, split across DDP ranks
     seed: int = 0  # seed of the training stream / dataset
+    max_string_length: int | None = None  # train on strings of at most this many symbols and
+    #                                       evaluate by length bin up to 4x it (exact sources)
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.max_string_length is not None and self.max_string_length < 1:
+            raise ConfigError(f"max_string_length must be >= 1, got {self.max_string_length}")
         if not 1 <= self.tokens <= 10**13:
             raise ConfigError(f"tokens must be between 1 and 1e13, got {self.tokens}")
         if self.dataset_tokens is not None and not 2 <= self.dataset_tokens <= 10**11:
@@ -140,6 +144,8 @@ class RunConfig:
             del out["model"]["vocab_size"]  # absent = default, so older run ids stay valid
         if out["language"]["policy"]["mean_length"] is None:
             del out["language"]["policy"]["mean_length"]  # likewise
+        if out["data"]["max_string_length"] is None:
+            del out["data"]["max_string_length"]  # likewise
         return out
 
     def run_id(self) -> str:
