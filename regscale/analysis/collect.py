@@ -47,6 +47,26 @@ def collect_runs(study: StudyFolder) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+LENGTH_KEYS = ("language", "arch", "size", "non_embedding_params")
+"""Run fields repeated on each row of the length table."""
+
+
+def collect_lengths(study: StudyFolder) -> pd.DataFrame:
+    """One row per (run, length bin) of the runs trained on short strings
+    (:mod:`regscale.training.length_generalisation`); empty when none was."""
+    rows = []
+    for folder in study_runs(study):
+        summary = folder.read_summary()
+        if summary is None or not summary.get("length_generalisation"):
+            continue
+        for row in summary["length_generalisation"]:
+            rows.append({"run_id": summary.get("run_id"),
+                         **{k: summary.get(k) for k in LENGTH_KEYS},
+                         "trained_max_length": summary["length_generalisation"][0]["bin_high"],
+                         **row})
+    return pd.DataFrame(rows)
+
+
 def collect_curves(study: StudyFolder, run_ids: list[str]) -> pd.DataFrame:
     """Every evaluation of the given runs: ``run_id`` plus :data:`CURVE_COLUMNS`."""
     rows = []

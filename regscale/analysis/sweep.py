@@ -32,6 +32,7 @@ import pandas as pd
 
 from regscale.analysis.collect import (
     collect_curves,
+    collect_lengths,
     collect_runs,
     fill_convergence,
     require_runs,
@@ -67,6 +68,7 @@ class SweepAnalysis:
     learnability: Learnability = field(default_factory=lambda: Learnability(
         pd.DataFrame(), pd.DataFrame(), pd.DataFrame()))
     files: dict[str, Path] = field(default_factory=dict)
+    lengths: pd.DataFrame = field(default_factory=pd.DataFrame)  # runs trained on short strings
 
 
 def short_name(language: str) -> str:
@@ -127,18 +129,22 @@ def analyse_sweep(root: Path) -> SweepAnalysis:
     points, lines = _points_and_lines(results, laws)
     joint = joint_tables(results)
     learnability = analyse_learnability(results, curves)
+    lengths = collect_lengths(study)
+    if len(lengths):
+        lengths = lengths[lengths["run_id"].isin(results["run_id"])].reset_index(drop=True)
     files = {"results": study.results, "curves": study.curves}
     for name, table in (("laws", laws), ("regression", regression),
                         ("learning_rates", tuning), ("joint_coefficients", joint.coefficients),
                         ("joint_tests", joint.tests), ("joint_comparisons", joint.comparisons),
                         ("learning_times", learnability.times),
                         ("learnability_cells", learnability.cells),
-                        ("learnability_regression", learnability.regression)):
+                        ("learnability_regression", learnability.regression),
+                        ("length_generalisation", lengths)):
         if name in ("laws", "regression") or len(table):
             files[name] = study.write_table(name, table)
     return SweepAnalysis(results=results, tuning=tuning, curves=curves, laws=laws,
                          regression=regression, points=points, lines=lines, joint=joint,
-                         learnability=learnability, files=files)
+                         learnability=learnability, files=files, lengths=lengths)
 
 
 def _points_and_lines(results: pd.DataFrame, laws: pd.DataFrame

@@ -30,7 +30,8 @@ from regscale.sources.catalog import catalog_dir
 SHORT_KEYS = {"context": "model.context", "batch_size": "data.batch_size", "lr": "optim.lr",
               "warmup_steps": "optim.warmup_steps", "eval_every": "eval.every_steps",
               "eval_rows": "eval.rows", "eval_samples": "eval.samples",
-              "patience": "eval.patience", "device": "system.device"}
+              "patience": "eval.patience", "device": "system.device",
+              "max_string_length": "data.max_string_length"}
 """Short study-file keys -> the run field each sets."""
 
 

@@ -20,6 +20,7 @@ from regscale.fits.complexity_map import at_floor
 from regscale.fits.verdict import OK
 from regscale.report.joint_plots import joint_exponents, learnability_map
 from regscale.report.learning_curves import study_curves
+from regscale.report.length_figures import length_figure
 from regscale.store import StudyFolder
 
 COLOR_BY = "complexity_entropy_rate_bits"
@@ -310,4 +311,22 @@ def sweep_figures(analysis: SweepAnalysis, study: StudyFolder) -> list[Path]:
             exponent_vs_complexity(analysis, study.figure("exponent_vs_complexity")),
             compute_optimal(analysis, study.figure("compute_optimal")),
             joint_exponents(analysis, study.figure("joint_exponents")),
-            learnability_map(analysis, study.figure("learnability"))]
+            learnability_map(analysis, study.figure("learnability")),
+            *length_figures(analysis, study)]
+
+
+def length_figures(analysis: SweepAnalysis, study: StudyFolder) -> list[Path]:
+    """One length-generalisation figure per language, a line per run, where the sweep trained
+    on short strings."""
+    out: list[Path] = []
+    lengths = analysis.lengths
+    if not len(lengths):
+        return out
+    for number, (language, group) in enumerate(lengths.groupby("language", sort=True)):
+        runs = {f"{arch} {size}": rows.sort_values("bin_low").to_dict("records")
+                for (arch, size), rows in group.groupby(["arch", "size"], sort=True)}
+        name = "length_generalisation" if lengths["language"].nunique() == 1 else \
+            f"length_generalisation_{number}"
+        out.append(length_figure(runs, study.figure(name), title=f"{language}: trained on "
+                                 f"|w| <= {int(group['trained_max_length'].iloc[0])}"))
+    return out

@@ -78,6 +78,7 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
         "",
         *joint_section(analysis),
         *learnability_section(analysis),
+        *length_section(analysis),
     ]
     for axis, title in AXES.items():
         columns = (*LAW_COLUMNS, *(c.format(a=axis) for c in AXIS_COLUMNS))
@@ -137,6 +138,25 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
     ]
     parts += [f"![{p.stem}]({p.relative_to(study.root).as_posix()})" for p in figures]
     return "\n".join(parts) + "\n"
+
+
+LENGTH_COLUMNS = ("language", "arch", "size", "trained_max_length", "bin_low", "bin_high",
+                  "strings", "excess_nats", "excess_se_nats", "valid_mass", "samples",
+                  "acceptance", "acceptance_se")
+
+
+def length_section(analysis: SweepAnalysis) -> list[str]:
+    """Length generalisation, where the sweep trained on short strings."""
+    if not len(analysis.lengths):
+        return []
+    return ["## Length generalisation", "",
+            "Runs trained on strings of at most `trained_max_length` symbols, their best model "
+            "scored by length bin on strings of the unconditioned source, each in its own row: "
+            "`excess_nats` over the source's exact floor (mean over strings, with its standard "
+            "error), `valid_mass`, and the acceptance of free-running samples whose length falls "
+            "in the bin (`samples` of them). In the first bin a model can beat the floor: it "
+            "learned that strings end by the limit, which the source does not know.", "",
+            markdown_table(analysis.lengths, LENGTH_COLUMNS), ""]
 
 
 def _converged_line(results: pd.DataFrame) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
@@ -130,3 +131,21 @@ def test_run_ids_without_the_option_are_unchanged() -> None:
     short = RunConfig(language=load_language_config("tomita3"),
                       data=DataConfig(max_string_length=5))
     assert short.run_id() != config.run_id()
+
+
+def test_a_sweep_reports_length_bins_per_language(tmp_path: Path) -> None:
+    """A study file's max_string_length reaches every run; the report gains its table, the
+    tables a CSV and the figures one per language."""
+    study = tmp_path / "lengths.toml"
+    study.write_text('description = "lengths"\nlanguages = ["tomita5", "dyck1"]\n'
+                     'archs = ["gpt"]\nsizes = ["pico"]\ntokens = [2e4]\ncontext = 48\n'
+                     'eval_every = 20\nwarmup_steps = 10\neval_samples = 8\n'
+                     'max_string_length = 5\n')
+    result = CliRunner().invoke(cli, ["sweep", str(study), "--out", str(tmp_path / "out"),
+                                      "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "out" / "fits" / "length_generalisation.csv")
+    assert sorted(table["language"].unique()) == ["dyck1", "tomita5"]
+    assert set(table["bin_high"]) == {5, 10, 15, 20}
+    assert "## Length generalisation" in (tmp_path / "out" / "report.md").read_text()
+    assert len(list((tmp_path / "out" / "figures").glob("length_generalisation_*.png"))) == 2
