@@ -140,7 +140,8 @@ def plan_sweep(sweep: SweepConfig, *, workers: int, max_group: int | None,
     """The plan of ``sweep`` on ``workers`` local workers (``measure=False``: no timing)."""
     design = design_table(sweep.languages)
     columns = [c for c in REGRESSORS if c in design]
-    present = design[columns] if len(design) else pd.DataFrame(columns=columns)
+    # languages without a DFA's measures (grammars, corpora) have no place in the collinearity
+    present = design[columns].dropna() if len(design) else pd.DataFrame(columns=columns)
     correlation = present.corr() if len(present) > 1 else pd.DataFrame()
     vif = pd.DataFrame([variance_inflation(present[list(cols)]).rename(name)
                         for name, cols in VIF_SETS.items()]) if len(present) > 2 \

@@ -63,3 +63,60 @@ def expand(rule_start: np.ndarray, cdf: np.ndarray, rhs_start: np.ndarray, rhs: 
         written += 1
     master[0], master[1], master[2], master[3] = s0, s1, s2, s3
     return written, status
+
+
+@njit(cache=True)
+def next_token_table(rule_a: np.ndarray, rule_b: np.ndarray, rule_c: np.ndarray,
+                     rule_p: np.ndarray, emit: np.ndarray, closure: np.ndarray, empty: float,
+                     word: np.ndarray) -> np.ndarray:
+    """The compiled :func:`regscale.sources.prefix_probability.next_token_probabilities`:
+    the same recursions over the binary rules as lists (``A -> B C`` with probability p), so
+    a step costs the rules, not the cube of the nonterminals."""
+    n_nt, k = emit.shape
+    m = word.shape[0]
+    n_rules = rule_a.shape[0]
+    beta = np.zeros((max(m, 1), max(m, 1), n_nt))
+    for i in range(m):
+        for a in range(n_nt):
+            beta[i, i, a] = emit[a, word[i]]
+    for span in range(2, m + 1):
+        for i in range(m - span + 1):
+            j = i + span - 1
+            for split in range(i, j):
+                for r in range(n_rules):
+                    left = beta[i, split, rule_b[r]]
+                    if left != 0.0:
+                        beta[i, j, rule_a[r]] += rule_p[r] * left * beta[split + 1, j, rule_c[r]]
+    starts = closure @ emit  # [n_nt, k]
+    out = np.zeros((m + 1, k + 1))
+    pis = np.zeros((m + 1, k, n_nt))
+    c = np.zeros((k, n_nt))
+    prefix = 1.0
+    for n in range(m + 1):
+        for x in range(k):
+            for a in range(n_nt):
+                pis[n, x, a] = starts[a, x]
+        for i in range(n - 1, -1, -1):
+            c[:, :] = 0.0
+            for split in range(i, n):
+                for r in range(n_rules):
+                    left = beta[i, split, rule_b[r]]
+                    if left == 0.0:
+                        continue
+                    weight = rule_p[r] * left
+                    for x in range(k):
+                        c[x, rule_a[r]] += weight * pis[split + 1, x, rule_c[r]]
+            for x in range(k):
+                for a in range(n_nt):
+                    total = 0.0
+                    for b in range(n_nt):
+                        total += closure[a, b] * c[x, b]
+                    pis[i, x, a] = total
+        ends = empty if n == 0 else (1.0 - empty) * beta[0, n - 1, 0]
+        if prefix > 0.0:
+            out[n, 0] = ends / prefix
+            for x in range(k):
+                out[n, x + 1] = (1.0 - empty) * pis[0, x, 0] / prefix
+        if n < m:
+            prefix = (1.0 - empty) * pis[0, word[n], 0]
+    return out

@@ -13,8 +13,10 @@ recursions of Jelinek and Lafferty (1991):
   where ``L = (I - R)^-1`` closes left corners (``R[A, B] = sum_C P(A -> B C)``): the case
   where B alone covers the rest of the prefix, ``C`` then deriving anything (probability 1).
 
-Everything is float64. For a string of length m the cost is O(m^3) products of the rule tensor,
-once per string.
+Everything is float64. For a string of length m the cost is O(m^3) times the binary rules:
+:func:`next_token_probabilities` runs compiled (:mod:`regscale.sources.grammar_kernels`, rules
+as lists); :func:`next_token_probabilities_reference` is the same recursion in numpy over the
+dense rule tensor, which the tests hold the compiled one to.
 """
 
 from __future__ import annotations
@@ -52,6 +54,19 @@ def next_token_probabilities(form: NormalForm, word: Sequence[int]) -> np.ndarra
     """``float64[m + 1, k + 1]``: row n is the law of the token after ``word[:n]`` (column 0 is
     SEP, column ``x + 1`` terminal x). Each row sums to 1; the token ``word[n]`` has a positive
     probability in row n whenever ``word`` is a prefix of some string."""
+    from regscale.sources.grammar_kernels import next_token_table
+
+    a, b, c = np.nonzero(form.binary)
+    out: np.ndarray = next_token_table(
+        a.astype(np.int64), b.astype(np.int64), c.astype(np.int64), form.binary[a, b, c],
+        np.ascontiguousarray(form.emit), np.ascontiguousarray(form.left_closure),
+        float(form.empty), np.asarray(word, dtype=np.int64))
+    return out
+
+
+def next_token_probabilities_reference(form: NormalForm, word: Sequence[int]) -> np.ndarray:
+    """:func:`next_token_probabilities` in numpy over the dense rule tensor (slow; the
+    reference of the tests)."""
     m = len(word)
     k = form.emit.shape[1]
     beta = inside_chart(form, word)

@@ -13,7 +13,11 @@ from hypothesis import strategies as st
 from regscale.errors import ConfigError
 from regscale.sources.grammar import Grammar, grammar_from_rules
 from regscale.sources.grammar_normal_form import normal_form
-from regscale.sources.prefix_probability import next_token_probabilities, string_probability
+from regscale.sources.prefix_probability import (
+    next_token_probabilities,
+    next_token_probabilities_reference,
+    string_probability,
+)
 from tests.sources.grammar_oracle import (
     derivation_counts,
     empty_probabilities,
@@ -199,3 +203,18 @@ def test_recursive_grammars_string_probabilities_and_prefix_bounds(grammar: Gram
             prefix *= probs[n, grammar.alphabet.index(w[n]) + 1]
             low = _oracle_prefix(strings, w[:n + 1])
             assert low - TOLERANCE <= prefix <= low + tail + TOLERANCE
+
+
+@settings(max_examples=30, deadline=None)
+@given(grammar=recursive_grammars(), seed=st.integers(0, 1000))
+def test_the_compiled_floors_are_the_numpy_recursion(grammar: Grammar, seed: int) -> None:
+    """The compiled kernel (rules as lists) and the numpy reference (dense rule tensor) give
+    the same table on sampled strings and on arbitrary words, impossible prefixes included."""
+    form = normal_form(grammar)
+    rng = np.random.default_rng(seed)
+    words = [list(rng.integers(0, len(grammar.alphabet), size=rng.integers(0, 12)))
+             for _ in range(5)]
+    for word in words:
+        fast = next_token_probabilities(form, word)
+        slow = next_token_probabilities_reference(form, word)
+        assert np.allclose(fast, slow, atol=1e-12, rtol=1e-12)
