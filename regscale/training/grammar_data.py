@@ -2,9 +2,9 @@
 set with exact floors.
 
 Training streams are the packed stream ``w1 SEP w2 SEP ...`` of i.i.d. strings: ``batch_size``
-lanes read segment after segment (column 0 of a batch is the last token of the previous one), for
-every architecture; a finite dataset is one packed sample of exactly D tokens, read as random
-windows or lanes like any other. Every evaluation row (or lane of segments) starts at a string
+lanes read segment after segment (:mod:`regscale.training.packed_lanes`), for every
+architecture; a finite dataset is one packed sample of exactly D tokens, read as random windows
+or lanes like any other. Every evaluation row (or lane of segments) starts at a string
 boundary, a SEP, so the whole prefix of every scored token's string is in view and its
 Bayes-optimal probability is exact (:meth:`ContextFreeLanguage.floors`): no token is left
 unscored.
@@ -23,40 +23,7 @@ from regscale.sources.context_free_language import ContextFreeLanguage
 from regscale.sources.streams import FiniteTokens, TokenStream
 from regscale.training.eval_set import EvalSet
 from regscale.training.finite_data import finite_stream
-
-
-class PackedStrings:
-    """``batch_size`` infinite packed streams of a grammar's strings, read in consecutive
-    segments of ``window - 1`` tokens; resumable exactly (generator state and lane buffers)."""
-
-    def __init__(self, language: ContextFreeLanguage, device: torch.device, *, batch_size: int,
-                 window: int, seed: int) -> None:
-        self.language, self.device = language, device
-        self.batch_size, self.window = batch_size, window
-        self.generator = CpuGenerator(seed)
-        self.lanes: list[np.ndarray] = [np.array([SEP], dtype=np.int64)] * batch_size
-
-    def next_batch(self) -> torch.Tensor:
-        need = self.window
-        rows = []
-        for i, lane in enumerate(self.lanes):
-            if len(lane) < need:
-                lane = np.concatenate([lane, self.language.packed(need - len(lane),
-                                                                  self.generator)])
-            rows.append(lane[:need])
-            self.lanes[i] = lane[need - 1:]  # the last token opens the next segment
-        return torch.from_numpy(np.stack(rows)).to(self.device)
-
-    def state_dict(self) -> dict[str, Any]:
-        lengths = torch.tensor([len(lane) for lane in self.lanes])
-        return {"generator": self.generator.get_state(), "lengths": lengths,
-                "tokens": torch.from_numpy(np.concatenate(self.lanes))}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.generator.set_state(state["generator"])
-        tokens = state["tokens"].numpy()
-        ends = np.cumsum(state["lengths"].numpy())
-        self.lanes = [tokens[a:b].copy() for a, b in zip(np.r_[0, ends[:-1]], ends, strict=True)]
+from regscale.training.packed_lanes import PackedLanes
 
 
 class GrammarTrainingData:
@@ -136,8 +103,8 @@ class GrammarTrainingData:
                      dataset_tokens: int | None) -> TokenStream:
         """Infinite fresh strings, or a finite packed sample of exactly ``dataset_tokens``."""
         if dataset_tokens is None:
-            return PackedStrings(self.language, self.device, batch_size=batch_size,
-                                 window=window, seed=seed)
+            return PackedLanes(self.language.packed, self.device, batch_size=batch_size,
+                               window=window, seed=seed)
         tokens = self.language.packed(dataset_tokens, CpuGenerator(seed))[:dataset_tokens]
         data = FiniteTokens(torch.from_numpy(tokens).to(self.device), chunk=dataset_tokens)
         return finite_stream(data, stateful=stateful, batch_size=batch_size, window=window,

@@ -34,6 +34,7 @@ from regscale.sources.automaton import SEP
 from regscale.sources.chains import CpuGenerator
 from regscale.sources.streams import FiniteTokens, TokenStream
 from regscale.training.finite_data import finite_stream
+from regscale.training.packed_lanes import PackedLanes
 
 BINS = 4
 """Length bins of width L each."""
@@ -71,47 +72,14 @@ def short_packed(data: ExactData, n_tokens: int, max_length: int,
     return np.asarray(out, dtype=np.int64)
 
 
-class ShortStringLanes:
-    """``batch_size`` infinite lanes of packed short strings, read in consecutive segments of
-    ``window - 1`` tokens (column 0: the last token of the previous segment); resumable."""
-
-    def __init__(self, data: ExactData, device: torch.device, *, batch_size: int, window: int,
-                 seed: int, max_length: int) -> None:
-        self.data, self.device, self.max_length = data, device, max_length
-        self.batch_size, self.window = batch_size, window
-        self.generator = CpuGenerator(seed)
-        self.lanes = [np.array([SEP], dtype=np.int64) for _ in range(batch_size)]
-
-    def next_batch(self) -> torch.Tensor:
-        rows = []
-        for i, lane in enumerate(self.lanes):
-            if len(lane) < self.window:
-                more = short_packed(self.data, self.window - len(lane), self.max_length,
-                                    self.generator)
-                lane = np.concatenate([lane, more])
-            rows.append(lane[:self.window])
-            self.lanes[i] = lane[self.window - 1:]
-        return torch.from_numpy(np.stack(rows)).to(self.device)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"generator": self.generator.get_state(),
-                "lengths": torch.tensor([len(lane) for lane in self.lanes]),
-                "tokens": torch.from_numpy(np.concatenate(self.lanes))}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.generator.set_state(state["generator"])
-        tokens, ends = state["tokens"].numpy(), np.cumsum(state["lengths"].numpy())
-        self.lanes = [tokens[a:b].copy() for a, b in zip(np.r_[0, ends[:-1]], ends, strict=True)]
-
-
 def short_string_stream(data: ExactData, device: torch.device, *, stateful: bool,
                         batch_size: int, window: int, seed: int, dataset_tokens: int | None,
                         max_length: int) -> TokenStream:
     """The training stream of a run with ``max_string_length``: infinite lanes, or a finite
     packed sample of exactly ``dataset_tokens`` short-string tokens."""
     if dataset_tokens is None:
-        return ShortStringLanes(data, device, batch_size=batch_size, window=window, seed=seed,
-                                max_length=max_length)
+        return PackedLanes(lambda n, generator: short_packed(data, n, max_length, generator),
+                           device, batch_size=batch_size, window=window, seed=seed)
     tokens = short_packed(data, dataset_tokens, max_length, CpuGenerator(seed))[:dataset_tokens]
     finite = FiniteTokens(torch.from_numpy(tokens).to(device), chunk=dataset_tokens)
     return finite_stream(finite, stateful=stateful, batch_size=batch_size, window=window,

@@ -15,7 +15,8 @@ from regscale.sources.catalog import load_language_config
 from regscale.sources.context_free_language import ContextFreeLanguage
 from regscale.sources.grammar_normal_form import normal_form
 from regscale.sources.language import build_language
-from regscale.training.grammar_data import GrammarTrainingData, PackedStrings
+from regscale.training.grammar_data import GrammarTrainingData
+from regscale.training.packed_lanes import PackedLanes
 from regscale.training.regular_data import RegularTrainingData
 
 
@@ -48,12 +49,12 @@ def test_bounded_dyck_has_the_floors_of_its_minimal_dfa() -> None:
 
 def test_packed_streams_resume_exactly_and_lanes_continue() -> None:
     language = grammar_language("dyck2")
-    stream = PackedStrings(language, torch.device("cpu"), batch_size=4, window=9, seed=3)
+    stream = PackedLanes(language.packed, torch.device("cpu"), batch_size=4, window=9, seed=3)
     first = stream.next_batch()
     assert first[:, 0].eq(0).all()  # every lane opens at a string boundary
     state = stream.state_dict()
     expected = [stream.next_batch() for _ in range(5)]
-    again = PackedStrings(language, torch.device("cpu"), batch_size=4, window=9, seed=99)
+    again = PackedLanes(language.packed, torch.device("cpu"), batch_size=4, window=9, seed=99)
     again.load_state_dict(state)
     assert all(torch.equal(a, b) for a, b in zip(expected, [again.next_batch()
                                                             for _ in range(5)], strict=True))

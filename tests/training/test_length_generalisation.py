@@ -24,7 +24,6 @@ from regscale.sources.language import build_language
 from regscale.sources.regular_language import RegularLanguage
 from regscale.training.grammar_data import GrammarTrainingData
 from regscale.training.length_generalisation import (
-    ShortStringLanes,
     bins_of,
     length_table,
     short_string_stream,
@@ -79,7 +78,8 @@ def split(tokens: list[int]) -> list[list[int]]:
 @pytest.mark.parametrize("data", exact_sources(), ids=["dfa", "grammar"])
 def test_short_string_streams_hold_only_short_strings_and_resume(
         data: RegularTrainingData | GrammarTrainingData) -> None:
-    stream = ShortStringLanes(data, CPU, batch_size=3, window=17, seed=2, max_length=4)
+    stream = short_string_stream(data, CPU, stateful=True, batch_size=3, window=17, seed=2,
+                                 dataset_tokens=None, max_length=4)
     batches = [stream.next_batch() for _ in range(4)]
     lanes = [torch.cat([batches[0][i]] + [b[i, 1:] for b in batches[1:]]).tolist()
              for i in range(3)]
@@ -89,7 +89,8 @@ def test_short_string_streams_hold_only_short_strings_and_resume(
         assert any(len(w) > 0 for w in split(lane[1:]))
     state = stream.state_dict()
     ahead = [stream.next_batch() for _ in range(3)]
-    again = ShortStringLanes(data, CPU, batch_size=3, window=17, seed=9, max_length=4)
+    again = short_string_stream(data, CPU, stateful=True, batch_size=3, window=17, seed=9,
+                                dataset_tokens=None, max_length=4)
     again.load_state_dict(state)
     assert all(torch.equal(a, again.next_batch()) for a in ahead)
     finite = short_string_stream(data, CPU, stateful=False, batch_size=2, window=9, seed=1,
