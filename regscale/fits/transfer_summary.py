@@ -92,6 +92,8 @@ def target_effects(frame: pd.DataFrame, targets: Sequence[str],
     frame = frame[informative]
     lower, upper = lower[informative], upper[informative]
     present = [t for t in targets if (frame["target"] == t).any()]
+    if not present:  # nothing measured anywhere: no target can be placed
+        return {t: math.nan for t in targets}
     design = _design(frame, present)
     try:
         fit = fit_censored(design, frame[column].to_numpy(float), lower, upper=upper)

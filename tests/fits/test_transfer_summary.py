@@ -131,3 +131,10 @@ def test_resampling_stays_within_each_cell(cells: list[int], seed: int) -> None:
     assert sorted(drawn["cell"]) == sorted(cells)
     for row in drawn.itertuples():
         assert cells[row.row] == row.cell
+
+
+def test_targets_with_nothing_measured_have_no_effect() -> None:
+    frame = matched_cells(np.random.default_rng(1), {"de": 1.0, "es": 0.0}, noise=0.1)
+    frame["censored"] = True  # every run beyond the scratch range
+    effects = target_effects(frame, ["de", "es"])
+    assert all(math.isnan(v) for v in effects.values())
