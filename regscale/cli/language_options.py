@@ -13,7 +13,7 @@ from regscale.automata.random_dfa import RandomDFASpec
 from regscale.automata.regex_to_dfa import DEFAULT_MAX_STATES
 from regscale.errors import ConfigError
 from regscale.sources.catalog import load_language_config
-from regscale.sources.language_config import LanguageConfig, RegexSpec
+from regscale.sources.language_config import CONTEXT_FREE_KINDS, LanguageConfig, RegexSpec
 from regscale.sources.policies import POLICIES, PolicyConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,6 +75,9 @@ def language_from_options(options: dict[str, Any]) -> LanguageConfig:
         config = LanguageConfig(name=dfa.name, spec=dfa)
     changes = {field: options[flag] for flag, field in _POLICY_FLAGS.items()
                if options[flag] is not None}
+    if changes and config.spec.kind in CONTEXT_FREE_KINDS:
+        raise ConfigError(f"{config.name} is context-free: its probabilities are its grammar's, "
+                          "so it takes no sampling policy (--policy and its options)")
     policy = dataclasses.replace(config.policy, **changes) if changes else config.policy
     limit = {} if options["max_states"] is None else {"max_states": options["max_states"]}
     return dataclasses.replace(config, policy=PolicyConfig(**dataclasses.asdict(policy)),

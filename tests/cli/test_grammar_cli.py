@@ -93,3 +93,8 @@ def test_bad_grammar_files_fail_in_one_line(tmp_path: Path, text: str, message: 
 def test_a_grammar_has_no_dfa_to_draw(tmp_path: Path) -> None:
     code, out = run("inspect", "--language", "dyck1", "--png", str(tmp_path / "x.png"))
     assert code == 1 and "context-free" in out
+
+
+def test_a_grammar_takes_no_sampling_policy() -> None:
+    code, out = run("gen", "--language", "dyck1", "--policy", "uniform_length")
+    assert code == 1 and "takes no sampling policy" in out
