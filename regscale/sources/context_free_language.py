@@ -49,7 +49,6 @@ class ContextFreeLanguage:
 
     natural: Literal[False] = False  # exact floors and acceptance, from the grammar
     finite_tokens: None = None  # an unbounded stream of strings
-    context_free: Literal[True] = True
 
     @classmethod
     def build(cls, config: LanguageConfig) -> ContextFreeLanguage:
@@ -103,6 +102,10 @@ class ContextFreeLanguage:
         """At least ``n_tokens`` tokens of whole strings, each followed by SEP."""
         return sample_packed(self.tables, generator.master, n_tokens)
 
+    def lane(self, n_tokens: int, generator: CpuGenerator) -> np.ndarray:
+        """Exactly ``n_tokens`` tokens of the packed stream, starting at a SEP."""
+        return np.concatenate([[SEP], self.packed(n_tokens - 1, generator)])[:n_tokens]
+
     def sample_token_words(self, count: int, *, seed: int | None = None,
                            generator: CpuGenerator | None = None) -> list[list[int]]:
         """``count`` i.i.d. strings as token lists (symbols 1..k, no SEP), from ``seed`` or
@@ -152,6 +155,20 @@ class ContextFreeLanguage:
             start = end + 1
         return out
 
+    def target_nll(self, tokens: Sequence[int] | np.ndarray) -> np.ndarray:
+        """``float64[len(tokens) - 1]``: the exact floor (nats) of every target of a stream
+        that starts at SEP."""
+        listed = np.asarray(tokens, dtype=np.int64).tolist()
+        return picked_nll(self.floors(listed), listed)
+
+
+def picked_nll(laws: np.ndarray, tokens: Sequence[int] | np.ndarray) -> np.ndarray:
+    """``-log laws[t, tokens[t + 1]]``: the floor of each target from its row of
+    :meth:`ContextFreeLanguage.floors`."""
+    targets = np.asarray(tokens, dtype=np.int64)[1:]
+    out: np.ndarray = -np.log(laws[np.arange(len(targets)), targets])
+    return out
+
 
 WINDOW_FLOOR_ROWS = 256
 """Windows :func:`grammar_window_floor` averages over."""
@@ -165,9 +182,7 @@ def grammar_window_floor(language: ContextFreeLanguage, context: int, *,
     generator = CpuGenerator(seed)
     means = []
     for _ in range(WINDOW_FLOOR_ROWS):
-        lane = np.concatenate([[SEP], language.packed(context, generator)])[:context + 1]
-        floors = language.floors(lane.tolist())
-        means.append(float(-np.log(floors[np.arange(context), lane[1:]]).mean()))
+        means.append(float(language.target_nll(language.lane(context + 1, generator)).mean()))
     value = float(np.mean(means))
     se = float(np.std(means, ddof=1) / math.sqrt(len(means)))
     ln2 = math.log(2)

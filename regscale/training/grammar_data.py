@@ -19,7 +19,7 @@ import torch
 
 from regscale.sources.automaton import SEP
 from regscale.sources.chains import CpuGenerator
-from regscale.sources.context_free_language import ContextFreeLanguage
+from regscale.sources.context_free_language import ContextFreeLanguage, picked_nll
 from regscale.sources.streams import FiniteTokens, TokenStream
 from regscale.training.eval_set import EvalSet
 from regscale.training.finite_data import finite_stream
@@ -60,17 +60,16 @@ class GrammarTrainingData:
                          dtype=torch.float64)
         for i, row in enumerate(tokens.cpu().numpy()):
             if row[0] == SEP:
-                floors = self.language.floors(row.tolist())
-                out[i] = torch.from_numpy(-np.log(floors[np.arange(len(row) - 1), row[1:]]))
+                out[i] = torch.from_numpy(self.language.target_nll(row))
         return out
 
     def exact_reference(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The floor ``float64[B, W - 1]`` and the valid tokens ``bool[B, W - 1, V]`` of every
         target of windows that start at SEP."""
         rows = tokens.cpu().numpy()
-        laws = np.stack([self.language.floors(row.tolist()) for row in rows])
-        picked = np.take_along_axis(laws, rows[:, 1:, None], axis=2)[..., 0]
-        return torch.from_numpy(-np.log(picked)), torch.from_numpy(laws > 0)
+        laws = [self.language.floors(row.tolist()) for row in rows]
+        nll = np.stack([picked_nll(law, row) for law, row in zip(laws, rows, strict=True)])
+        return torch.from_numpy(nll), torch.from_numpy(np.stack(laws) > 0)
 
     def draw_words(self, count: int, generator: CpuGenerator) -> list[list[int]]:
         """``count`` i.i.d. strings as token lists (no SEP), from ``generator`` (advanced)."""
@@ -85,8 +84,7 @@ class GrammarTrainingData:
         out = np.full(len(tokens), np.nan)
         if len(tokens) < 2 or tokens[0] != SEP:
             return out
-        floors = self.language.floors(tokens.tolist())
-        out[1:] = -np.log(floors[np.arange(len(tokens) - 1), tokens[1:]])
+        out[1:] = self.language.target_nll(tokens)
         opened = np.maximum.accumulate(np.where(tokens == SEP, np.arange(len(tokens)), 0))
         last_sep = np.r_[0, opened[:-1]]  # the SEP before each token
         out[np.arange(len(tokens)) - last_sep > context] = np.nan
@@ -118,12 +116,10 @@ class GrammarTrainingData:
         generator = CpuGenerator(seed)
         lanes, nll, valid = [], [], []
         for _ in range(rows):
-            lane = np.concatenate([[SEP], self.language.packed(per_row - 1, generator)])
-            lane = lane[:per_row]
+            lane = self.language.lane(per_row, generator)
             floors = self.language.floors(lane.tolist())  # [per_row - 1, V]
-            target = floors[np.arange(per_row - 1), lane[1:]]
             lanes.append(lane)
-            nll.append(-np.log(target))
+            nll.append(picked_nll(floors, lane))
             valid.append(floors > 0)
         tokens = np.stack(lanes)
         index = (np.arange(segments)[:, None] * (window - 1) + np.arange(window)[None, :])
