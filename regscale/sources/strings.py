@@ -41,24 +41,27 @@ def sample_strings(
         default, ``numba``, runs without torch).
     """
     if device == "cpu" and backend in (None, "numba"):
-        rows = _cpu_rows(automaton, n, seed, block)
+        rows = _cpu_rows(chain_tables(automaton), n, CpuGenerator(seed), block)
     else:
         rows = _torch_rows(automaton, n, seed, block, device, backend)
     return ["".join(dfa.alphabet[t - 1] for t in row[: row.index(SEP)]) for row in rows]
 
 
-def token_words(automaton: ProbabilisticAutomaton, n: int, generator: CpuGenerator, *,
+def chain_tables(automaton: ProbabilisticAutomaton) -> ChainTables:
+    """The CPU kernels' tables of ``automaton``: build once, draw many times."""
+    return ChainTables(*sampling_tables(automaton), automaton.start_state)
+
+
+def token_words(tables: ChainTables, n: int, generator: CpuGenerator, *,
                 block: int = 64) -> list[list[int]]:
     """``n`` i.i.d. strings as token lists (symbols 1..k, no SEP), drawn from ``generator``
-    (advanced): what :func:`sample_strings` gives for the same generator state."""
-    rows = _cpu_rows(automaton, n, generator, block)
+    (advanced) with :func:`chain_tables`: what :func:`sample_strings` gives for the same
+    generator state."""
+    rows = _cpu_rows(tables, n, generator, block)
     return [row[: row.index(SEP)] for row in rows]
 
 
-def _cpu_rows(automaton: ProbabilisticAutomaton, n: int, seed: int | CpuGenerator,
-              block: int) -> list[list[int]]:
-    tables = ChainTables(*sampling_tables(automaton), automaton.start_state)
-    gen = seed if isinstance(seed, CpuGenerator) else CpuGenerator(seed)
+def _cpu_rows(tables: ChainTables, n: int, gen: CpuGenerator, block: int) -> list[list[int]]:
     hidden = np.searchsorted(tables.initial_cdf, gen.uniforms(n), side="right").astype(np.int64)
     pieces: list[np.ndarray] = []
     done = np.zeros(n, dtype=bool)

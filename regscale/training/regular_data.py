@@ -8,16 +8,17 @@ tokens.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Literal
 
 import torch
 
 from regscale.sources.bayes_optimal import BayesFilter
-from regscale.sources.chains import CpuGenerator
+from regscale.sources.chains import ChainTables, CpuGenerator
 from regscale.sources.regular_language import RegularLanguage
 from regscale.sources.sampler import TokenSampler
 from regscale.sources.streams import FiniteTokens, ParallelStreams, TokenStream, WindowStream
-from regscale.sources.strings import token_words
+from regscale.sources.strings import chain_tables, token_words
 from regscale.training.eval_set import EvalSet
 from regscale.training.finite_data import finite_stream
 
@@ -100,7 +101,11 @@ class RegularTrainingData:
 
     def draw_words(self, count: int, generator: CpuGenerator) -> list[list[int]]:
         """``count`` i.i.d. strings as token lists (no SEP), from ``generator`` (advanced)."""
-        return token_words(self.language.automaton, count, generator)
+        return token_words(self._chains, count, generator)
+
+    @cached_property
+    def _chains(self) -> ChainTables:
+        return chain_tables(self.language.automaton)
 
     @property
     def mean_string_length(self) -> float:
