@@ -9,7 +9,9 @@ Each measurement is the whole training loop (``regscale.training.loop.train_grou
 generation for every member, schedule, clipping, AdamW) on K runs of one shape that differ in
 language seed, data seed and learning rate, as a sweep's runs do; the time is the loop's own
 step clock (the runs' ``wall_seconds``, evaluation and checkpoints outside it), so tokens/s is
-training throughput. K = 1 is the solo reference. One thread per process (the executors'
+training throughput. K = 1 is the solo reference. Each K is measured ``--repeats`` times,
+interleaved with the others, and its best is kept, so that a shared machine's slow moments do
+not fall on one side of a ratio. One thread per process (the executors'
 default), so tokens/s is per core. Shapes are the ``cpu`` complexity preset's: context 32,
 batch 16, 4-symbol random DFAs. Targets (issue 21), each with a verdict: GPT >= 5x at pico and
 nano, >= 2x at micro, >= 1.3x at tiny; LSTM >= 1.5x at pico and nano, never slower at micro and
@@ -23,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import subprocess
 import sys
@@ -93,6 +94,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0,
                         help="rough time per measurement (steps are sized from the solo one)")
     parser.add_argument("--steps", type=int, default=None, help="fixed steps per measurement")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="interleaved repeats per K; each K's best is kept")
     parser.add_argument("--sweep", action="store_true", help="also time the smoke sweep")
     parser.add_argument("--calibration", action="store_true",
                         help="print the best K per (arch, size) as FUSED_GROUP_SIZES entries")
@@ -110,18 +113,23 @@ def main() -> None:
             for size in args.sizes:
                 probe = tokens_per_second(arch, size, 1, 10, root, args.device)  # sizes them
                 step_seconds = CONTEXT * BATCH / probe
-                ratios: dict[int, float] = {}
-                solo = math.nan
-                for members in sorted(set(args.members) | {1}):
-                    steps = args.steps or max(10, int(args.seconds / (step_seconds * members)))
-                    rate = tokens_per_second(arch, size, members, steps, root, args.device)
-                    solo = rate if members == 1 else solo
-                    ratio = rate / solo
-                    ratios[members] = ratio
+                sizes = sorted(set(args.members) | {1})
+                steps = {members: args.steps or max(10, int(args.seconds /
+                                                           (step_seconds * members)))
+                         for members in sizes}
+                rates: dict[int, float] = {}
+                for _ in range(args.repeats):  # interleaved: a slow moment hits every K alike
+                    for members in sizes:
+                        rate = tokens_per_second(arch, size, members, steps[members], root,
+                                                 args.device)
+                        rates[members] = max(rates.get(members, 0.0), rate)
+                ratios = {members: rates[members] / rates[1] for members in sizes}
+                for members in sizes:
                     rows.append({"arch": arch, "size": size, "members": members,
-                                 "tokens_per_second": rate, "ratio": ratio, "steps": steps})
-                    print(f"| {arch} | {size} | {members} | {rate:,.0f} | {ratio:.2f}x | | |",
-                          flush=True)
+                                 "tokens_per_second": rates[members],
+                                 "ratio": ratios[members], "steps": steps[members]})
+                    print(f"| {arch} | {size} | {members} | {rates[members]:,.0f} | "
+                          f"{ratios[members]:.2f}x | | |", flush=True)
                 k_best = max(ratios, key=lambda k: ratios[k])
                 best[(arch, size)] = k_best if ratios[k_best] > 1.0 else 1
                 target = TARGETS.get((arch, size))

@@ -2,8 +2,9 @@
 
 The same pre-LN blocks as the solo GPT with every linear layer a batched matmul over members,
 layer norms with per-member gains, and attention with the members folded into its batch
-(attention is per sequence anyway). Parameter names are the solo GPT's, so member k's state dict
-is the solo one. No dropout: a model with dropout trains solo.
+(attention is per sequence anyway; on the CPU in the transposed layout of
+:mod:`regscale.models.narrow_attention`, faster at narrow heads). Parameter names are the solo
+GPT's, so member k's state dict is the solo one. No dropout: a model with dropout trains solo.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from regscale.models.fused_layers import (
     split_heads,
 )
 from regscale.models.gpt import GPT, GPTConfig
+from regscale.models.narrow_attention import narrow_causal_attention, use_narrow_attention
 
 
 class FusedAttention(nn.Module):
@@ -35,9 +37,11 @@ class FusedAttention(nn.Module):
 
     def forward(self, x: torch.Tensor, rows: int) -> torch.Tensor:
         """``[K, rows * T, d]`` -> ``[K, rows * T, d]``."""
-        d = x.shape[-1]
-        q, k, v = (split_heads(z, rows=rows, heads=self.n_head)
-                   for z in self.qkv(x).split(d, dim=2))
+        d, t = x.shape[-1], x.shape[1] // rows
+        qkv = self.qkv(x)
+        if use_narrow_attention(x, t, d // self.n_head):
+            return self.proj(narrow_causal_attention(qkv, rows=rows, heads=self.n_head))
+        q, k, v = (split_heads(z, rows=rows, heads=self.n_head) for z in qkv.split(d, dim=2))
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         return self.proj(merge_heads(y, members=x.shape[0]))
 

@@ -42,7 +42,8 @@ class FusedLayerNorm(nn.Module):
 
 
 class FusedEmbedding(nn.Module):
-    """K embedding tables, looked up as one table of ``K * V`` rows."""
+    """K embedding tables, looked up as one table of ``K * V`` rows (``index_select``, whose
+    backward is an ``index_add`` that is 2x faster on the CPU than ``F.embedding``'s)."""
 
     def __init__(self, members: int, rows: int, width: int) -> None:
         super().__init__()
@@ -52,7 +53,8 @@ class FusedEmbedding(nn.Module):
         """``long[K, ...]`` row numbers -> ``[K, ..., width]``."""
         k, rows, width = self.weight.shape
         offset = torch.arange(k, device=index.device).view(k, *([1] * (index.dim() - 1)))
-        return F.embedding(index + offset * rows, self.weight.view(k * rows, width))
+        flat = (index + offset * rows).reshape(-1)
+        return self.weight.view(k * rows, width).index_select(0, flat).view(*index.shape, width)
 
 
 def split_heads(x: torch.Tensor, *, rows: int, heads: int) -> torch.Tensor:

@@ -9,7 +9,8 @@ Two implementations draw the same tokens bit for bit: the compiled kernels
 (:mod:`regscale.sources.cpu_kernels`, numba) and plain Python (:mod:`regscale.sources.xoshiro`).
 A process draws its first :data:`PYTHON_DRAWS` random numbers in Python, unless numba is already
 loaded, and the rest compiled: a small job (``regscale gen -n 5``) starts without numba, and
-which one ran never changes a token.
+which one ran never changes a token. Training loads the compiled kernels at once
+(:func:`load_compiled`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ def kernels(kind: Literal["python", "compiled"]) -> Iterator[None]:
         yield
     finally:
         _forced[0] = before
+
+
+def load_compiled() -> None:
+    """Draw compiled from now on in this process: for long jobs (training), whose steady
+    throughput matters more than the half second numba takes to load. Tokens are unchanged."""
+    from regscale.sources import cpu_kernels  # noqa: F401  (in sys.modules: _compiled uses it)
 
 
 def _compiled(draws: int) -> ModuleType | None:

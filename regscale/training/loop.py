@@ -36,6 +36,7 @@ from regscale.errors import ConfigError, RunBusyError
 from regscale.fits.convergence import convergence
 from regscale.models.base import SequenceModel
 from regscale.models.registry import build_model, fused_form
+from regscale.sources.chains import load_compiled
 from regscale.store import BEST_METRICS, Checkpoint, RunFolder, load_weights
 from regscale.training.data import training_data
 from regscale.training.distributed import (
@@ -48,6 +49,7 @@ from regscale.training.distributed import (
 )
 from regscale.training.evaluation import acceptance_rate, binomial_standard_error, evaluate
 from regscale.training.group_key import check_groupable
+from regscale.training.host_memory import keep_freed_memory
 from regscale.training.length_generalisation import length_table, short_string_stream
 from regscale.training.live_metrics import MetricSink, open_sinks
 from regscale.training.model_group import FusedGroup, MemberState, ModelGroup, SoloGroup
@@ -211,6 +213,8 @@ def _train_pending(pending: list[tuple[RunConfig, RunFolder]], progress: bool | 
                    log: Callable[[str], None] | None, live: tuple[str, ...]
                    ) -> list[dict[str, Any]]:
     system = pending[0][0].system
+    load_compiled()  # a training job is long: its data come from the compiled sampler
+    keep_freed_memory()  # large per-step tensors reuse warm pages (no page faults per step)
     use_cuda = (system.device in ("auto", "cuda") and torch.cuda.is_available()) or \
         system.device.startswith("cuda")
     info = init_distributed(use_cuda)
