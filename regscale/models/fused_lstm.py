@@ -64,6 +64,10 @@ class FusedLSTMStack(nn.Module):
 class FusedLSTM(FusedModel):
     """K stacked LSTM language models, memory carried across segments."""
 
+    min_members = 8
+    """``nn.LSTM``'s own kernel is fast: fused, 4 members ran 0.6-0.9x their solo speed and 8
+    members 1.4-1.5x (pico, nano; benchmarks/fused.py)."""
+
     def __init__(self, members: int, config: LSTMConfig) -> None:
         super().__init__(members)
         self.config = config

@@ -438,6 +438,7 @@ class _Trainer:
         if keep and len(keep) < len(self.members):
             assert self.group is not None
             self.group.keep(keep)
+            self.group = self.group.unfused()  # too few left to pay: go on solo
         self.members = [self.members[k] for k in keep]
 
     def _train_step(self) -> None:

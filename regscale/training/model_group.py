@@ -60,6 +60,10 @@ class ModelGroup(ABC):
     def keep(self, index: Sequence[int]) -> None:
         """Keep the members ``index``, in that order; the others have finished."""
 
+    def unfused(self) -> ModelGroup:
+        """This group, or the same members as solo runs where fusing no longer pays."""
+        return self
+
 
 def make_optimizer(model: SequenceModel, optim: OptimConfig, device: torch.device
                    ) -> torch.optim.Optimizer:
@@ -127,6 +131,34 @@ class SoloGroup(ModelGroup):
             raise ValueError("a solo group has one member")
 
 
+class SoloSet(ModelGroup):
+    """Several runs, each with its own model and AdamW, stepped one after another: what a
+    fused group becomes when too few members are left for fusing to pay."""
+
+    def __init__(self, solos: Sequence[SoloGroup]) -> None:
+        self.solos = list(solos)
+        self.members = len(self.solos)
+
+    def train_step(self, batches: Sequence[torch.Tensor], lrs: Sequence[float],
+                   autocast: Any) -> list[float]:
+        return [solo.train_step([batch], [lr], autocast)[0]
+                for solo, batch, lr in zip(self.solos, batches, lrs, strict=True)]
+
+    def view(self, k: int) -> SequenceModel:
+        return self.solos[k].model
+
+    def member_state(self, k: int, lr: float) -> MemberState:
+        return self.solos[k].member_state(0, lr)
+
+    def restore(self, states: Sequence[MemberState | None]) -> None:
+        for solo, state in zip(self.solos, states, strict=True):
+            solo.restore([state])
+
+    def keep(self, index: Sequence[int]) -> None:
+        self.solos = [self.solos[i] for i in index]
+        self.members = len(self.solos)
+
+
 class FusedGroup(ModelGroup):
     """K runs of one shape as one fused model with a per-member AdamW.
 
@@ -152,6 +184,7 @@ class FusedGroup(ModelGroup):
                                      weight_decay=optim.weight_decay)
         self.solo_optimizers = [make_optimizer(view, optim, device) for view in self.views]
         self.grad_clip = optim.grad_clip
+        self.optim, self.device = optim, device
         self.memory: Memory = None
         self.members = len(self.views)
         self._synced = [True] * self.members
@@ -205,6 +238,19 @@ class FusedGroup(ModelGroup):
                                        self._view_params(k))
             memories.append(memory)
         self.memory = self.model.stack_memory(memories)
+
+    def unfused(self) -> ModelGroup:
+        """The members as solo runs (their weights, AdamW states and memories carried over)
+        once fewer than the fused form's ``min_members`` are left."""
+        if self.members >= self.model.min_members:
+            return self
+        solos = []
+        for k, view in enumerate(self.views):
+            model, optimizer, memory = self.member_state(k, lr=0.0)  # the loop sets each rate
+            solo = SoloGroup(view, self.optim, self.device, view, DistInfo())
+            solo.restore([(model, optimizer, memory)])
+            solos.append(solo)
+        return SoloSet(solos)
 
     def keep(self, index: Sequence[int]) -> None:
         picked = torch.tensor(list(index), dtype=torch.long)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from regscale.experiments.grouping import FUSED_GROUP_SIZES, plan_groups
+from regscale.models.fused_lstm import FusedLSTM
 from regscale.sources.language_config import LanguageConfig
 from regscale.training.loop import train_group
 from regscale.training.run_config import RunConfig, override
@@ -85,3 +86,16 @@ def test_a_plugin_that_declares_a_fused_form_trains_fused(tmp_path: Path) -> Non
     summaries = train_group([(c, tmp_path / c.run_id()) for c in runs], progress=False)
     assert [s["group_size"] for s in summaries] == [2, 2]
     assert all(s["status"] == "completed" for s in summaries)
+
+
+def test_a_group_too_small_to_pay_for_fusing_trains_solo() -> None:
+    fewest = FusedLSTM.min_members  # nn.LSTM alone beats a few fused members
+    lstm = [override(small_run("tomita3", arch="lstm", size="pico", tokens=4096 * (1 + k % 2)),
+                     {"optim.lr": 1e-2 * (1 + k)}) for k in range(fewest - 1)]
+    solo = plan_groups(jobs(lstm), max_group=None, device_type="cpu", vocab_size=vocab)
+    assert [len(g) for g in solo] == [1] * len(lstm)
+    more = [*lstm, override(lstm[0], {"data.seed": 9})]
+    fused = plan_groups(jobs(more), max_group=None, device_type="cpu", vocab_size=vocab)
+    assert [len(g) for g in fused] == [len(more)]
+    gpt = plan_groups(jobs(grid()[:2]), max_group=None, device_type="cpu", vocab_size=vocab)
+    assert [len(g) for g in gpt] == [2]  # two GPTs already pay
