@@ -6,7 +6,9 @@ A :class:`SoloGroup` is one run's own model and ``torch.optim.AdamW`` (under DDP
 interface for both (:class:`ModelGroup`): a training step over the members' batches at their
 own rates, a solo *view* of each member (its model, with its current weights) for evaluation,
 sampling and the best weights, and each member's checkpoint state in the solo layout, so a
-member's checkpoint resumes alone or in any group.
+member's checkpoint resumes alone or in any group. A fused group left with fewer members than
+its fused form's ``min_members`` becomes a :class:`SoloSet` (:meth:`ModelGroup.unfused`): the
+same members, each with its own model and AdamW, stepped one after another.
 
 The loss of a fused step is the sum over members of each member's mean token loss, so member
 k's gradient is the one it would get alone; clipping scales each member by its own norm.

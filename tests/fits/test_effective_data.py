@@ -61,14 +61,17 @@ def law(e: float, d0: float, alpha: float) -> PowerLawFit:
 def test_interpolated_effective_data_equals_the_known_one(e: float, d0: float, alpha: float,
                                                          where: float) -> None:
     """On a noise-free scratch curve measured every half decade, a loss the curve passes gives
-    back the D that produced it (within 3%: the cubic between budgets is not the law)."""
+    back the D that produced it: within 2% between inner budgets, within 8% in the two end
+    intervals, where PCHIP's slopes are one-sided (the cubic between budgets is not the law; a
+    grid over this strategy's space gives at most 1.1% and 7.1%)."""
     truth = law(e, d0, alpha)
     budgets = np.logspace(2.7, 6.2, 8)
     curve = scratch_curve(np.repeat(budgets, 2), np.repeat(truth.predict(budgets), 2))
     d = float(np.exp(np.log(budgets[0]) + where * np.log(budgets[-1] / budgets[0])))
     d_e, kind = curve.effective_data(float(truth.predict(np.array([d]))[0]))
     assert kind == MEASURED
-    assert d_e == pytest.approx(d, rel=0.03)
+    end_interval = d < budgets[1] or d > budgets[-2]
+    assert d_e == pytest.approx(d, rel=0.08 if end_interval else 0.02)
     for budget in budgets:  # at a measured budget, exactly
         assert curve.effective_data(float(truth.predict(np.array([budget]))[0]))[0] == \
             pytest.approx(budget, rel=1e-9)
