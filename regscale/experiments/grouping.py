@@ -94,7 +94,8 @@ def plan_groups(jobs: list[Job], *, max_group: int | None, device_type: str,
     for shape, members in by_key.items():
         limit = max_group or best_group_size(members[0][0], device_type)
         fused = fused_forms[shape]
-        fewest = 1 if fused is None else fused.min_members
+        assert fused is not None  # shapes without a fused form went solo above
+        fewest = fused.min_members
         ordered = sorted(members, key=lambda job: job[0].total_steps)
         count = -(-len(ordered) // limit)  # as few groups as the limit allows, sizes balanced
         for g in range(count):
